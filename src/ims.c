@@ -1,0 +1,35 @@
+/*
+ * ims.c — module entry point: the magic block, _PG_init and ims.version().
+ *
+ * Each concept lives in its own file (calendar.c, sla_clock.c, workflow.c,
+ * graph.c, agg_*.c); this one only wires the library together.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "ims.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/*
+ * _PG_init defines the ims.* settings.  Files that own a setting register it
+ * from here so that the prefix can be reserved once, at the end.
+ */
+void
+_PG_init(void)
+{
+	MarkGUCPrefixReserved("ims");
+}
+
+/* ims.version() → text: the version of the loaded library. */
+IMS_FUNCTION(ims_version);
+Datum
+ims_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(IMS_VERSION));
+}

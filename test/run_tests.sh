@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# make test — the whole suite in one command, on a fresh Debian machine as root.
+#
+# Layers: C unit tests of src/core, short libFuzzer runs, pg_regress (sql/ and
+# expected/), isolation tests (specs/), pgTAP (test/pgtap/, run by pg_prove).
+# A private PostgreSQL tree and a throwaway cluster on a unix socket are made
+# under a temporary folder and removed at the end, also on failure.  The last
+# line is "N passed, N failed"; the exit status is non-zero when anything failed.
+#
+# Environment: IMS_KEEP=1 keeps the temporary folder; IMS_FUZZ_SECONDS sets
+# each fuzz target's time (default 15, 0 skips); IMS_ONLY=regress|pgtap|unit|fuzz
+# runs one layer; IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file.
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$IMS_TOP"
+
+passed=0; failed=0
+declare -a failures=()
+pass() { passed=$((passed + $1)); }
+fail() { failed=$((failed + $1)); [ -n "${2:-}" ] && failures+=("$2"); }
+layer() { [ -z "${IMS_ONLY:-}" ] || [ "$IMS_ONLY" = "$1" ]; }
+
+ims_install_packages
+
+WORK=$(mktemp -d /tmp/ims-test.XXXXXX)
+chmod 755 "$WORK"
+BIN="$WORK/pg/usr/lib/postgresql/$PG_MAJOR/bin"
+DATA="$WORK/data"; SOCK="$WORK/sock"; PORT=$(ims_pick_port)
+cleanup() {
+  cluster_stop "$BIN" "$DATA"
+  if [ "${IMS_KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+finish() {
+  echo
+  [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit $?
+}
+
+# count_tap FILE LABEL: add the ok / not ok lines of a TAP stream to the totals.
+count_tap() {
+  local ok bad
+  ok=$(grep -cE '^[[:space:]]*ok [0-9]+' "$1"); bad=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$1")
+  pass "$ok"; [ "$bad" -gt 0 ] && fail "$bad" "$2 ($bad)"
+  return 0
+}
+
+say "build (-Wall -Wextra${CI:+, warnings are errors})"
+make -s clean >/dev/null 2>&1
+if ! make -s ${CI:+WERROR=1} all 2>"$WORK/build.log"; then
+  cat "$WORK/build.log"; fail 1 "build"; finish
+fi
+if grep -q "warning:" "$WORK/build.log"; then cat "$WORK/build.log"; fail 1 "compiler warnings"; else pass 1; fi
+
+if layer unit; then
+  say "C unit tests (src/core)"
+  if make -s ${CI:+WERROR=1} $(ls test/unit/test_*.c | sed 's#test/unit/\(.*\)\.c#test/unit/bin/\1#') 2>"$WORK/unit-build.log"; then
+    for t in test/unit/bin/test_*; do
+      "$t" >"$WORK/unit.tap" 2>&1; rc=$?
+      count_tap "$WORK/unit.tap" "unit $(basename "$t")"
+      grep -E '^(not ok|#)' "$WORK/unit.tap" | head -20
+      [ $rc -ne 0 ] && ! grep -q '^not ok' "$WORK/unit.tap" && fail 1 "unit $(basename "$t") exited $rc"
+      echo "$(basename "$t"): $(grep -cE '^ok' "$WORK/unit.tap") ok"
+    done
+  else
+    cat "$WORK/unit-build.log"; fail 1 "unit build"
+  fi
+fi
+
+if layer fuzz && [ "${IMS_FUZZ_SECONDS:-15}" != 0 ] && ls test/fuzz/fuzz_*.c >/dev/null 2>&1; then
+  say "libFuzzer, ${IMS_FUZZ_SECONDS:-15}s per target (long runs: doc/testing.md)"
+  if make -s fuzz 2>"$WORK/fuzz-build.log"; then
+    for t in test/fuzz/bin/fuzz_*; do
+      name=$(basename "$t"); corpus="$WORK/corpus-$name"; mkdir -p "$corpus"
+      [ -d "test/fuzz/corpus/$name" ] && cp -r "test/fuzz/corpus/$name/." "$corpus/"
+      if "$t" -max_total_time="${IMS_FUZZ_SECONDS:-15}" -timeout=10 -rss_limit_mb=2048 \
+            -artifact_prefix="$WORK/" "$corpus" >"$WORK/$name.log" 2>&1; then
+        pass 1; echo "$name: $(grep -oE 'Done [0-9]+ runs' "$WORK/$name.log" | tail -1), no crash"
+      else
+        tail -40 "$WORK/$name.log"; fail 1 "fuzz $name"
+      fi
+    done
+  else
+    cat "$WORK/fuzz-build.log"; fail 1 "fuzz build"
+  fi
+fi
+
+if layer regress || layer isolation || layer pgtap; then
+  say "private PostgreSQL $PG_MAJOR tree with ims installed, cluster on $SOCK port $PORT"
+  ims_private_install "$WORK/pg"
+  cluster_start "$BIN" "$DATA" "$SOCK" "$PORT"
+  export PGHOST="$SOCK" PGPORT="$PORT" PGUSER=postgres
+  PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1)
+  "${PSQL[@]}" -d postgres -c "CREATE DATABASE ims_test" \
+    && "${PSQL[@]}" -d ims_test -c "CREATE EXTENSION pgtap; CREATE EXTENSION pg_cron; CREATE EXTENSION ims CASCADE" \
+    || { fail 1 "test database setup"; finish; }
+fi
+
+if layer regress || layer isolation; then
+  say "pg_regress and isolation tests"
+  make -s installcheck PG_CONFIG="$BIN/pg_config" >"$WORK/regress.log" 2>&1
+  grep -E '\.\.\. |^test |^ok |^not ok ' "$WORK/regress.log"
+  ok=$(grep -cE '\.\.\. ok' "$WORK/regress.log"); bad=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$WORK/regress.log")
+  pass "$ok"; [ "$bad" -gt 0 ] && fail "$bad" "pg_regress ($bad)"
+  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then cat "$WORK/regress.log"; fail 1 "pg_regress did not run"; fi
+  for d in regression.diffs output_iso/regression.diffs; do
+    [ -s "$d" ] && { echo "--- $d (first 80 lines)"; head -80 "$d"; }
+  done
+fi
+
+if layer pgtap; then
+  say "pgTAP (pg_prove)"
+  files=(${IMS_PGTAP:-$(ls test/pgtap/*.sql)})
+  pg_prove --verbose --ext .sql -d ims_test "${files[@]}" >"$WORK/pgtap.log" 2>&1; rc=$?
+  grep -E '^[[:space:]]*not ok|^# |Failed|Parse errors|Bad plan|ERROR' "$WORK/pgtap.log" | head -60
+  tail -3 "$WORK/pgtap.log"
+  count_tap "$WORK/pgtap.log" "pgTAP"
+  [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"
+fi
+
+if [ -f "$DATA/server.log" ]; then
+  if grep -E "terminated by signal|server process .* was terminated|PANIC" "$DATA/server.log"; then
+    fail 1 "a backend crashed (see server log above)"
+  else
+    pass 1
+  fi
+fi
+
+finish
