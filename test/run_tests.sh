@@ -122,6 +122,19 @@ if layer pgtap; then
   [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"
 fi
 
+if layer pgtap; then
+  say "documentation: every SQL object named in doc/"
+  missing=$("${PSQL[@]}" -d ims_test -At -c "
+    SELECT DISTINCT regexp_replace(pg_describe_object(d.classid, d.objid, 0), '^.* ims\.([a-z_0-9]+).*$', '\1')
+      FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+     WHERE e.extname = 'ims' AND d.deptype = 'e'
+       AND pg_describe_object(d.classid, d.objid, 0) ~ ' ims\.[a-z_0-9]+'
+       AND NOT (d.classid = 'pg_proc'::regclass AND (SELECT prorettype = 'trigger'::regtype FROM pg_proc WHERE oid = d.objid))
+       AND NOT (d.classid = 'pg_class'::regclass AND (SELECT relkind = 'S' FROM pg_class WHERE oid = d.objid))
+     ORDER BY 1" | while read -r n; do grep -rqw -- "$n" doc || echo "$n"; done | tr '\n' ' ')
+  if [ -n "$missing" ]; then echo "not in doc/: $missing"; fail 1 "undocumented objects"; else pass 1; echo "all objects documented"; fi
+fi
+
 if [ -f "$DATA/server.log" ]; then
   if grep -E "terminated by signal|server process .* was terminated|PANIC" "$DATA/server.log"; then
     fail 1 "a backend crashed (see server log above)"
