@@ -89,7 +89,7 @@ if layer fuzz && [ "${IMS_FUZZ_SECONDS:-15}" != 0 ] && ls test/fuzz/fuzz_*.c >/d
   fi
 fi
 
-if layer regress || layer isolation || layer pgtap; then
+if layer regress || layer isolation || layer pgtap || layer backup; then
   say "private PostgreSQL $PG_MAJOR tree with ims installed, cluster on $SOCK port $PORT"
   ims_private_install "$WORK/pg"
   cluster_start "$BIN" "$DATA" "$SOCK" "$PORT"
@@ -120,6 +120,12 @@ if layer pgtap; then
   tail -3 "$WORK/pgtap.log"
   count_tap "$WORK/pgtap.log" "pgTAP"
   [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"
+fi
+
+if layer backup; then
+  say "backup: pg_dump / pg_restore round trip (test/backup_check.sh)"
+  BIN="$BIN" bash test/backup_check.sh >"$WORK/backup.tap" 2>&1
+  cat "$WORK/backup.tap"; count_tap "$WORK/backup.tap" "backup"
 fi
 
 if layer pgtap; then
