@@ -14,7 +14,9 @@ CORE_OBJS = \
 
 # SQL-callable glue.
 GLUE_OBJS = \
-	src/ims.o
+	src/ims.o \
+	src/workflow.o \
+	src/incident.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
