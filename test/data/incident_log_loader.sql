@@ -15,7 +15,8 @@
 -- -100 (an anomaly in the source) is refused.  Timestamps are d/m/yyyy HH:MM,
 -- read as UTC.  When a state change is refused the row's field changes are
 -- still applied, so only the transition is lost (and reported).
-CREATE SCHEMA IF NOT EXISTS ims_load;
+DROP SCHEMA IF EXISTS ims_load CASCADE;
+CREATE SCHEMA ims_load;
 
 DROP TABLE IF EXISTS ims_load.raw CASCADE;
 CREATE TABLE ims_load.raw (
