@@ -172,9 +172,9 @@ COMMENT ON FUNCTION ims._incident_before() IS 'BEFORE trigger of ims.incident: p
 CREATE TRIGGER incident_20_stamp BEFORE INSERT OR UPDATE ON ims.incident
     FOR EACH ROW EXECUTE FUNCTION ims._incident_before();
 
--- The history row is written with the rights of the owner of
--- ims.incident_event (agents cannot write it themselves); actor and time come
--- from the row, which the BEFORE trigger stamped as the user who made the change.
+-- The history row is written by the trigger itself (agents have no INSERT
+-- right on ims.incident_event); actor and time come from the row, which the
+-- BEFORE trigger stamped as the user who made the change.
 CREATE FUNCTION ims._incident_after() RETURNS trigger
     AS 'MODULE_PATHNAME', 'ims_incident_after'
     LANGUAGE C;
