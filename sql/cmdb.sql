@@ -163,8 +163,68 @@ SELECT cache, cis >= 17 AS cis, relations >= 23 AS relations, adjacency_bytes_pe
 SELECT ims.graph_cache_reset() > 0 AS dropped;
 SELECT count(*) FROM ims.graph_cache_info();
 
--- 14. labels
+-- 14. labels (of every graph function)
 SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict
   FROM pg_proc p WHERE pronamespace = 'ims'::regnamespace
-   AND proname IN ('impacted', 'dependencies', 'graph_cache_info', 'graph_cache_reset')
+   AND proname IN ('impacted', 'dependencies', 'graph_cache_info', 'graph_cache_reset', 'impacted_services',
+                   'dependency_path', 'dependency_cycles', 'common_dependencies', 'graph_json', 'graph_dot')
  ORDER BY 1::text;
+
+-- 15. dependency_path: a shortest chain from a CI down to one it depends on
+SELECT p.step, c.name, p.relation FROM ims.dependency_path(pg_temp.ci('shop'), pg_temp.ci('san')) p
+  JOIN ims.ci c ON c.id = p.ci_id ORDER BY p.step;
+SELECT p.step, c.name, p.relation FROM ims.dependency_path(pg_temp.ci('web2'), pg_temp.ci('host2')) p
+  JOIN ims.ci c ON c.id = p.ci_id ORDER BY p.step;
+-- upwards there is none; within a depth limit; to itself; over chosen types only
+SELECT count(*) FROM ims.dependency_path(pg_temp.ci('san'), pg_temp.ci('shop'));
+SELECT count(*) FROM ims.dependency_path(pg_temp.ci('shop'), pg_temp.ci('san'), 6);
+SELECT * FROM ims.dependency_path(pg_temp.ci('db'), pg_temp.ci('db'));
+SELECT p.step, c.name, p.relation FROM ims.dependency_path(pg_temp.ci('reporting'), pg_temp.ci('san')) p
+  JOIN ims.ci c ON c.id = p.ci_id ORDER BY p.step;
+SELECT count(*) FROM ims.dependency_path(pg_temp.ci('reporting'), pg_temp.ci('san'), NULL, ARRAY['uses', 'runs_on', 'hosted_on']);
+SELECT count(*) FROM ims.dependency_path(NULL, pg_temp.ci('san'));
+SELECT * FROM ims.dependency_path(pg_temp.ci('shop'), 424242);
+
+-- 16. impacted business services
+SELECT c.name, s.depth FROM ims.impacted_services(pg_temp.cis('san')) s JOIN ims.ci c ON c.id = s.ci_id;
+SELECT c.name, s.depth FROM ims.impacted_services(pg_temp.cis('host3')) s JOIN ims.ci c ON c.id = s.ci_id ORDER BY 1;
+SELECT count(*) FROM ims.impacted_services(pg_temp.cis('web1'));
+-- a class below business_service counts too
+INSERT INTO ims.ci_class (name, parent) VALUES ('customer_portal', 'business_service');
+INSERT INTO ims.ci (id, name, class) VALUES (9019, 'portal', 'customer_portal');
+INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES (9019, pg_temp.ci('lb'), 'uses');
+SELECT c.name, s.depth FROM ims.impacted_services(pg_temp.cis('web1', 'web2')) s JOIN ims.ci c ON c.id = s.ci_id ORDER BY 2, 1;
+-- as of 2026-06-01 host2 took the shop down; today it does not
+SELECT c.name, s.depth FROM ims.impacted_services(pg_temp.cis('host2'), NULL, NULL, '2026-06-01') s JOIN ims.ci c ON c.id = s.ci_id;
+SELECT count(*) FROM ims.impacted_services(pg_temp.cis('host2'));
+
+-- 17. dependency cycles (strongly connected components of two or more CIs)
+SELECT count(*) FROM ims.dependency_cycles();
+BEGIN;
+INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
+    (pg_temp.ci('db'), pg_temp.ci('app1'), 'connects_to'),
+    (pg_temp.ci('host3'), pg_temp.ci('replica'), 'uses');
+SELECT d.cycle, c.name FROM ims.dependency_cycles() d JOIN ims.ci c ON c.id = d.ci_id ORDER BY d.cycle, d.ci_id;
+SELECT d.cycle, c.name FROM ims.dependency_cycles(ARRAY['depends_on', 'runs_on', 'uses']) d
+  JOIN ims.ci c ON c.id = d.ci_id ORDER BY d.cycle, d.ci_id;
+-- impact still terminates on the cycle
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('host3'));
+ROLLBACK;
+
+-- 18. root-cause candidates for a burst of incidents on web1, web2 and app2
+SELECT c.name, d.covers, d.depth
+  FROM ims.common_dependencies(pg_temp.cis('web1', 'web2', 'app2')) d JOIN ims.ci c ON c.id = d.ci_id
+ ORDER BY d.covers DESC, d.depth, c.name;
+SELECT c.name, d.covers, d.depth
+  FROM ims.common_dependencies(pg_temp.cis('web1', 'web2', 'app2'), NULL, NULL, NULL, 3) d JOIN ims.ci c ON c.id = d.ci_id
+ ORDER BY d.covers DESC, d.depth, c.name;
+SELECT count(*) FROM ims.common_dependencies(pg_temp.cis('web1'));
+SELECT count(*) FROM ims.common_dependencies(pg_temp.cis('web1'), NULL, NULL, NULL, 1);
+SELECT * FROM ims.common_dependencies(pg_temp.cis('web1'), NULL, NULL, NULL, 0);
+
+-- 19. export: JSON and Graphviz DOT of an impact or dependency subgraph
+SELECT jsonb_pretty(ims.graph_json(pg_temp.cis('host2')));
+SELECT ims.graph_dot(pg_temp.cis('host2'));
+SELECT ims.graph_dot(pg_temp.cis('replica'), 'dependencies');
+SELECT ims.graph_dot(pg_temp.cis('replica'), 'upwards');
+SELECT jsonb_array_length(ims.graph_json(pg_temp.cis('san'), 'impact', NULL, NULL, '2026-06-01')->'nodes') AS nodes_then;

@@ -679,3 +679,161 @@ ims_graph_cache_reset(PG_FUNCTION_ARGS)
 		}
 	PG_RETURN_INT32(n);
 }
+
+/*
+ * ims.dependency_path(from_ci bigint, to_ci bigint, max_depth int,
+ * rel_types text[], as_of timestamptz) → TABLE(step int, ci_id bigint, relation text)
+ */
+IMS_FUNCTION(ims_dependency_path);
+Datum
+ims_dependency_path(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	int32		from,
+				to,
+				len,
+				i;
+	int32	   *path;
+	uint16	   *types;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	a.max_depth = arg_max_depth(fcinfo, 2);
+	arg_as_of(fcinfo, 4, &a);
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 3, a.slot, false);
+	from = node_of(&a, PG_GETARG_INT64(0));
+	to = node_of(&a, PG_GETARG_INT64(1));
+	path = palloc(sizeof(int32) * ((Size) a.slot->g->n + 1));
+	types = palloc(sizeof(uint16) * ((Size) a.slot->g->n + 1));
+	len = ims_graph_path(a.slot->g, from, to, a.max_depth, a.type_ok, path, types);
+	for (i = 0; i < len; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int32GetDatum(i);
+		values[1] = Int64GetDatum(a.slot->g->ids[path[i]]);
+		if (i == 0)
+		{
+			values[2] = (Datum) 0;
+			nulls[2] = true;
+		}
+		else
+			values[2] = CStringGetTextDatum(a.slot->type_names[types[i]]);
+		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ims.dependency_cycles(rel_types text[], as_of timestamptz) → TABLE(cycle int, ci_id bigint) */
+IMS_FUNCTION(ims_dependency_cycles);
+Datum
+ims_dependency_cycles(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	int32	   *comp;
+	int32		ncomp,
+				c,
+				v;
+	MemoryContext scratch;
+
+	arg_as_of(fcinfo, 1, &a);
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 0, a.slot, false);
+	comp = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "ims graph cycles", ALLOCSET_DEFAULT_SIZES);
+	ncomp = ims_graph_cycles(a.slot->g, a.type_ok, comp, graph_alloc, scratch);
+	MemoryContextDelete(scratch);
+	if (ncomp == 0)
+		return (Datum) 0;
+	{
+		/* bucket nodes by component: counting sort keeps node (= id) order inside */
+		int32	   *start = palloc0(sizeof(int32) * ((Size) ncomp + 2));
+		int32	   *order;
+		int32		total = 0;
+
+		for (v = 0; v < a.slot->g->n; v++)
+			if (comp[v] > 0)
+			{
+				start[comp[v] + 1]++;
+				total++;
+			}
+		for (c = 1; c <= ncomp; c++)
+			start[c + 1] += start[c];
+		order = palloc(sizeof(int32) * ((Size) total + 1));
+		for (v = 0; v < a.slot->g->n; v++)
+			if (comp[v] > 0)
+				order[start[comp[v]]++] = v;
+		for (v = 0; v < total; v++)
+		{
+			Datum		values[2];
+			bool		nulls[2] = {false, false};
+
+			values[0] = Int32GetDatum(comp[order[v]]);
+			values[1] = Int64GetDatum(a.slot->g->ids[order[v]]);
+			tuplestore_putvalues(ts, td, values, nulls);
+			if ((v & 4095) == 4095)
+				CHECK_FOR_INTERRUPTS();
+		}
+	}
+	return (Datum) 0;
+}
+
+/*
+ * ims.common_dependencies(ci_ids bigint[], max_depth int, rel_types text[],
+ * as_of timestamptz, min_covers int) → TABLE(ci_id bigint, covers int, depth int)
+ */
+IMS_FUNCTION(ims_common_dependencies);
+Datum
+ims_common_dependencies(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	int32		min_covers = 2,
+				count,
+				i;
+	int32	   *out,
+			   *cover,
+			   *depth;
+	MemoryContext scratch;
+
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	a.max_depth = arg_max_depth(fcinfo, 1);
+	arg_as_of(fcinfo, 3, &a);
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		min_covers = PG_GETARG_INT32(4);
+		if (min_covers < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("min_covers must be at least 1: %d", min_covers)));
+	}
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 2, a.slot, true);
+	arg_starts(fcinfo, 0, &a);
+	out = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	cover = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	depth = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "ims graph common", ALLOCSET_DEFAULT_SIZES);
+	count = ims_graph_common(a.slot->g, a.starts, a.nstarts, a.max_depth, a.type_ok, min_covers,
+							 out, cover, depth, graph_alloc, scratch);
+	MemoryContextDelete(scratch);
+	for (i = 0; i < count; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(a.slot->g->ids[out[i]]);
+		values[1] = Int32GetDatum(cover[i]);
+		values[2] = Int32GetDatum(depth[i]);
+		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -292,3 +292,135 @@ AS 'MODULE_PATHNAME', 'ims_graph_cache_reset'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ims.graph_cache_reset() IS
 'Drops this backend''s cached dependency graphs (they are rebuilt on next use); returns how many were dropped';
+
+CREATE FUNCTION ims.dependency_path(from_ci bigint, to_ci bigint, max_depth int DEFAULT NULL,
+                                    rel_types text[] DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (step int, ci_id bigint, relation text)
+AS 'MODULE_PATHNAME', 'ims_dependency_path'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION ims.dependency_path(bigint, bigint, int, text[], timestamptz) IS
+'A shortest dependency chain from from_ci to to_ci (from_ci depends on ... on to_ci): step 0 is from_ci, each later step names the relation type that leads to it; no rows when there is none';
+
+CREATE FUNCTION ims.dependency_cycles(rel_types text[] DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (cycle int, ci_id bigint)
+AS 'MODULE_PATHNAME', 'ims_dependency_cycles'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION ims.dependency_cycles(text[], timestamptz) IS
+'Dependency cycles: the strongly connected components of more than one CI, numbered from 1 in order of their smallest CI id';
+
+CREATE FUNCTION ims.common_dependencies(ci_ids bigint[], max_depth int DEFAULT NULL,
+                                        rel_types text[] DEFAULT NULL, as_of timestamptz DEFAULT NULL,
+                                        min_covers int DEFAULT 2)
+RETURNS TABLE (ci_id bigint, covers int, depth int)
+AS 'MODULE_PATHNAME', 'ims_common_dependencies'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION ims.common_dependencies(bigint[], int, text[], timestamptz, int) IS
+'Root-cause candidates for a burst of failures: CIs that at least min_covers of the given CIs depend on over propagating relations (or are), ranked by how many they cover, then by depth (the farthest covered CI), then id';
+
+CREATE FUNCTION ims.impacted_services(ci_ids bigint[], max_depth int DEFAULT NULL,
+                                      rel_types text[] DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (ci_id bigint, depth int)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 10
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE svc(name) AS (
+        SELECT 'business_service'::text
+        UNION
+        SELECT c.name FROM ims.ci_class c JOIN svc s ON c.parent = s.name)
+    SELECT i.ci_id, i.depth
+      FROM ims.impacted(ci_ids, max_depth, rel_types, as_of) i
+      JOIN LATERAL (
+            SELECT c.class FROM ims.ci c
+             WHERE c.id = i.ci_id AND (as_of IS NULL OR c.valid_from <= as_of)
+            UNION ALL
+            SELECT h.class FROM ims.ci_history h
+             WHERE as_of IS NOT NULL AND h.ci_id = i.ci_id AND h.valid @> as_of
+            LIMIT 1) k ON true
+     WHERE k.class IN (SELECT name FROM svc)
+     ORDER BY i.depth, i.ci_id
+$$;
+COMMENT ON FUNCTION ims.impacted_services(bigint[], int, text[], timestamptz) IS
+'The business services (CIs of class business_service or below) impacted by the given CIs, with their depth';
+
+CREATE FUNCTION ims.graph_json(ci_ids bigint[], direction text DEFAULT 'impact', max_depth int DEFAULT NULL,
+                               rel_types text[] DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    nodes jsonb;
+    edges jsonb;
+    follow text[];
+BEGIN
+    IF direction IS NULL OR direction NOT IN ('impact', 'dependencies') THEN
+        RAISE EXCEPTION 'direction must be ''impact'' or ''dependencies'', not %', coalesce(quote_literal(direction), 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT array_agg(t.name) INTO follow FROM ims.relation_type t
+     WHERE (rel_types IS NULL OR t.name = ANY (rel_types))
+       AND (direction = 'dependencies' OR t.propagates_impact);
+    WITH reached AS (
+        SELECT r.ci_id, r.depth, r.via FROM ims.impacted(ci_ids, max_depth, rel_types, as_of) r
+         WHERE direction = 'impact'
+        UNION ALL
+        SELECT r.ci_id, r.depth, r.via FROM ims.dependencies(ci_ids, max_depth, rel_types, as_of) r
+         WHERE direction = 'dependencies'),
+    info AS (
+        SELECT r.*, k.name, k.class, k.status
+          FROM reached r
+          JOIN LATERAL (
+                SELECT c.name, c.class, c.status FROM ims.ci c
+                 WHERE c.id = r.ci_id AND (as_of IS NULL OR c.valid_from <= as_of)
+                UNION ALL
+                SELECT h.name, h.class, h.status FROM ims.ci_history h
+                 WHERE as_of IS NOT NULL AND h.ci_id = r.ci_id AND h.valid @> as_of
+                LIMIT 1) k ON true),
+    rel AS (
+        SELECT e.source_id, e.target_id, e.type FROM ims.ci_relation e
+         WHERE as_of IS NULL OR e.valid_from <= as_of
+        UNION ALL
+        SELECT e.source_id, e.target_id, e.type FROM ims.ci_relation_history e
+         WHERE as_of IS NOT NULL AND e.valid @> as_of)
+    SELECT (SELECT coalesce(jsonb_agg(jsonb_build_object('id', i.ci_id, 'name', i.name, 'class', i.class,
+                                                         'status', i.status, 'depth', i.depth, 'via', i.via,
+                                                         'start', i.depth = 0)
+                                      ORDER BY i.depth, i.ci_id), '[]') FROM info i),
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('source', e.source_id, 'target', e.target_id, 'type', e.type)
+                                      ORDER BY e.source_id, e.target_id, e.type), '[]')
+              FROM rel e
+             WHERE e.type = ANY (follow)
+               AND e.source_id IN (SELECT ci_id FROM reached)
+               AND e.target_id IN (SELECT ci_id FROM reached))
+      INTO nodes, edges;
+    RETURN jsonb_build_object('direction', direction, 'as_of', as_of, 'nodes', nodes, 'edges', edges);
+END $$;
+COMMENT ON FUNCTION ims.graph_json(bigint[], text, int, text[], timestamptz) IS
+'The impact (direction ''impact'') or dependency (''dependencies'') subgraph of the given CIs as JSON: nodes with name, class, status, depth, via, start; edges with source, target, type';
+
+CREATE FUNCTION ims.graph_dot(ci_ids bigint[], direction text DEFAULT 'impact', max_depth int DEFAULT NULL,
+                              rel_types text[] DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH g AS (SELECT ims.graph_json(ci_ids, direction, max_depth, rel_types, as_of) AS j)
+    SELECT 'digraph ' || CASE WHEN direction = 'impact' THEN 'impact' ELSE 'dependencies' END || E' {\n'
+        || E'  rankdir=BT;\n'
+        || E'  node [shape=box, style="rounded,filled", fontname="Helvetica", fillcolor="#ffffff"];\n'
+        || E'  edge [fontname="Helvetica", fontsize=10, color="#555555"];\n'
+        || coalesce((SELECT string_agg(format(E'  "%s" [label="%s\\n%s", fillcolor="%s"];\n',
+                                   n->>'id',
+                                   replace(replace(n->>'name', '\', '\\'), '"', '\"'),
+                                   n->>'class',
+                                   CASE WHEN (n->>'start')::bool THEN '#e74c3c'
+                                        WHEN direction = 'impact' THEN '#f5b041'
+                                        ELSE '#d6eaf8' END), '' ORDER BY (n->>'depth')::int, (n->>'id')::bigint)
+                       FROM g, jsonb_array_elements(g.j->'nodes') n), '')
+        || coalesce((SELECT string_agg(format(E'  "%s" -> "%s" [label="%s"];\n', e->>'source', e->>'target', e->>'type'),
+                                       '' ORDER BY (e->>'source')::bigint, (e->>'target')::bigint, e->>'type')
+                       FROM g, jsonb_array_elements(g.j->'edges') e), '')
+        || '}' || E'\n'
+$$;
+COMMENT ON FUNCTION ims.graph_dot(bigint[], text, int, text[], timestamptz) IS
+'The impact or dependency subgraph of the given CIs in Graphviz DOT (start CIs red, impacted orange, dependencies blue; edges point from the dependent CI to what it depends on)';
