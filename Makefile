@@ -16,7 +16,9 @@ CORE_OBJS = \
 # SQL-callable glue.
 GLUE_OBJS = \
 	src/ims.o \
-	src/graph.o
+	src/graph.o \
+	src/workflow.o \
+	src/incident.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
