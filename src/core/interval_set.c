@@ -14,11 +14,14 @@ ims_ts_valid(int64_t t)
 		(t >= IMS_TS_MIN && t < IMS_TS_END);
 }
 
-/* span_less orders by lo, then by hi. */
+/*
+ * span_less orders by lo only: merging takes the largest hi among spans that
+ * start together, so their order does not matter.
+ */
 static inline int
 span_less(const ims_span *a, const ims_span *b)
 {
-	return a->lo < b->lo || (a->lo == b->lo && a->hi < b->hi);
+	return a->lo < b->lo;
 }
 
 /*
