@@ -95,6 +95,58 @@ sort_spans(ims_span *v, size_t n)
 	}
 }
 
+/*
+ * radix_sort: LSD radix sort by lo, one byte per pass, skipping bytes that
+ * all keys share (timestamps close together share their high bytes).  No
+ * comparisons, so no branch mispredictions on random input; buf holds n.
+ */
+static void
+radix_sort(ims_span *v, size_t n, ims_span *buf)
+{
+	size_t		count[8][256];
+	ims_span   *src = v,
+			   *dst = buf;
+	uint64_t	first = (uint64_t) v[0].lo ^ UINT64_C(0x8000000000000000);
+
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++)
+	{
+		uint64_t	key = (uint64_t) v[i].lo ^ UINT64_C(0x8000000000000000);
+
+		for (int b = 0; b < 8; b++)
+			count[b][(key >> (8 * b)) & 0xff]++;
+	}
+	for (int b = 0; b < 8; b++)
+	{
+		size_t		sum = 0;
+		ims_span   *t;
+
+		if (count[b][(first >> (8 * b)) & 0xff] == n)
+			continue;			/* every key has this byte */
+		for (int d = 0; d < 256; d++)
+		{
+			size_t		c = count[b][d];
+
+			count[b][d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+		{
+			uint64_t	key = (uint64_t) src[i].lo ^ UINT64_C(0x8000000000000000);
+
+			dst[count[b][(key >> (8 * b)) & 0xff]++] = src[i];
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(ims_span));
+}
+
+/* Below this many spans a comparison sort is faster than radix passes. */
+#define RADIX_MIN 256
+
 /* merge_sorted merges a sorted list in place: drops empty, joins touching. */
 static size_t
 merge_sorted(ims_span *v, size_t n)
@@ -125,27 +177,47 @@ ims_spans_normalize(ims_span *v, size_t n, size_t nsorted, ims_span *scratch)
 
 	if (nsorted > n)
 		nsorted = n;
-	if (scratch == NULL || nsorted == 0)
+	if (scratch == NULL)
 	{
 		sort_spans(v, n);
+		return merge_sorted(v, n);
+	}
+	if (nsorted == 0)
+	{
+		if (n >= RADIX_MIN)
+			radix_sort(v, n, scratch);
+		else
+			sort_spans(v, n);
 		return merge_sorted(v, n);
 	}
 	if (nsorted == n)
 		return merge_sorted(v, n);
 
 	/* sort the tail, then merge the two sorted runs through scratch */
-	sort_spans(v + nsorted, n - nsorted);
+	if (n - nsorted >= RADIX_MIN)
+		radix_sort(v + nsorted, n - nsorted, scratch);
+	else
+		sort_spans(v + nsorted, n - nsorted);
+	/* one pass: merge the runs and join overlapping spans into scratch */
 	a = 0;
 	b = nsorted;
 	k = 0;
-	while (a < nsorted && b < n)
-		scratch[k++] = span_less(&v[b], &v[a]) ? v[b++] : v[a++];
-	while (a < nsorted)
-		scratch[k++] = v[a++];
-	while (b < n)
-		scratch[k++] = v[b++];
-	memcpy(v, scratch, n * sizeof(ims_span));
-	return merge_sorted(v, n);
+	while (a < nsorted || b < n)
+	{
+		ims_span	x = (b >= n || (a < nsorted && v[a].lo <= v[b].lo)) ? v[a++] : v[b++];
+
+		if (x.lo >= x.hi)
+			continue;
+		if (k > 0 && x.lo <= scratch[k - 1].hi)
+		{
+			if (x.hi > scratch[k - 1].hi)
+				scratch[k - 1].hi = x.hi;
+		}
+		else
+			scratch[k++] = x;
+	}
+	memcpy(v, scratch, k * sizeof(ims_span));
+	return k;
 }
 
 int

@@ -182,6 +182,47 @@ main(void)
 	}
 	CHECK(all_ok, "2000 random span lists: union count and length match brute force");
 
+	/* radix path: large random tails with scratch, negative and wide keys */
+	all_ok = 1;
+	for (int round = 0; round < 20 && all_ok; round++)
+	{
+		size_t		cnt = 3000 + (size_t) (rand() % 3000),
+					pre = (size_t) (rand() % 1000),
+					k1,
+					k2;
+		ims_span   *a = malloc(cnt * sizeof(ims_span)),
+				   *b = malloc(cnt * sizeof(ims_span)),
+				   *scr = malloc(cnt * sizeof(ims_span));
+
+		for (size_t i = 0; i < cnt; i++)
+		{
+			int64_t		lo = ((int64_t) rand() << 20) ^ rand();
+
+			if (round % 2)
+				lo -= (int64_t) 1 << 40;	/* cross zero: sign handling */
+			if (round % 5 == 0)
+				lo = (int64_t) (rand() % 50);	/* only the low byte varies */
+			a[i].lo = lo;
+			a[i].hi = lo + rand() % 100000;
+		}
+		a[0].lo = IMS_TS_NEG_INF;
+		a[0].hi = IMS_TS_NEG_INF + 10;
+		a[1].lo = IMS_TS_POS_INF - 10;
+		a[1].hi = IMS_TS_POS_INF;
+		memcpy(b, a, cnt * sizeof(ims_span));
+		k1 = ims_spans_normalize(a, cnt, 0, NULL);	/* quicksort */
+		k2 = ims_spans_normalize(b, pre, 0, scr);	/* prefix, then radix tail */
+		memmove(b + k2, b + pre, (cnt - pre) * sizeof(ims_span));
+		k2 = ims_spans_normalize(b, k2 + cnt - pre, k2, scr);
+		if (k1 != k2 || memcmp(a, b, k1 * sizeof(ims_span)) != 0 || !ims_spans_is_normalized(a, k1))
+			all_ok = 0;
+		memcpy(b, a, k1 * sizeof(ims_span));
+		free(a);
+		free(b);
+		free(scr);
+	}
+	CHECK(all_ok, "radix sort of large tails equals quicksort, across signs and infinities");
+
 	/* large sort: many spans, sorted, reversed and equal keys */
 	{
 		size_t		big = 100000;
