@@ -89,7 +89,7 @@ if layer fuzz && [ "${IMS_FUZZ_SECONDS:-15}" != 0 ] && ls test/fuzz/fuzz_*.c >/d
   fi
 fi
 
-if layer regress || layer isolation || layer pgtap; then
+if layer regress || layer isolation || layer pgtap || layer backup; then
   say "private PostgreSQL $PG_MAJOR tree with ims installed, cluster on $SOCK port $PORT"
   ims_private_install "$WORK/pg"
   cluster_start "$BIN" "$DATA" "$SOCK" "$PORT"
@@ -120,6 +120,25 @@ if layer pgtap; then
   tail -3 "$WORK/pgtap.log"
   count_tap "$WORK/pgtap.log" "pgTAP"
   [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"
+fi
+
+if layer backup; then
+  say "backup: pg_dump / pg_restore round trip (test/backup_check.sh)"
+  BIN="$BIN" bash test/backup_check.sh >"$WORK/backup.tap" 2>&1
+  cat "$WORK/backup.tap"; count_tap "$WORK/backup.tap" "backup"
+fi
+
+if layer pgtap; then
+  say "documentation: every SQL object named in doc/"
+  missing=$("${PSQL[@]}" -d ims_test -At -c "
+    SELECT DISTINCT regexp_replace(pg_describe_object(d.classid, d.objid, 0), '^.* ims\.([a-z_0-9]+).*$', '\1')
+      FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+     WHERE e.extname = 'ims' AND d.deptype = 'e'
+       AND pg_describe_object(d.classid, d.objid, 0) ~ ' ims\.[a-z_0-9]+'
+       AND NOT (d.classid = 'pg_proc'::regclass AND (SELECT prorettype = 'trigger'::regtype FROM pg_proc WHERE oid = d.objid))
+       AND NOT (d.classid = 'pg_class'::regclass AND (SELECT relkind = 'S' FROM pg_class WHERE oid = d.objid))
+     ORDER BY 1" | while read -r n; do grep -rqw -- "$n" doc || echo "$n"; done | tr '\n' ' ')
+  if [ -n "$missing" ]; then echo "not in doc/: $missing"; fail 1 "undocumented objects"; else pass 1; echo "all objects documented"; fi
 fi
 
 if [ -f "$DATA/server.log" ]; then

@@ -39,3 +39,10 @@ CREATE TABLE ims.ci_relation (
 );
 CREATE INDEX ON ims.ci_relation (target_id);
 COMMENT ON TABLE ims.ci_relation IS 'source depends on target (an application runs_on a server)';
+
+SELECT pg_catalog.pg_extension_config_dump('ims.ci_class', '');
+SELECT pg_catalog.pg_extension_config_dump('ims.ci', '');
+SELECT pg_catalog.pg_extension_config_dump('ims.relation_type', '');
+SELECT pg_catalog.pg_extension_config_dump('ims.ci_relation', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ims.ci', 'id'), '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ims.ci_relation', 'id'), '');

@@ -1,0 +1,256 @@
+-- test/fuzz/sql_fuzz.sql — a SQL-level fuzzer for every public ims function
+-- and every ims type input function.  Loaded into schema ims_fuzz by the
+-- pgTAP test test/pgtap/92_sql_fuzz.sql (short run) and by
+-- test/fuzz/sql_fuzz.sh (long run).
+--
+-- It feeds random and mutated values (NULLs, extremes, infinities, empty
+-- arrays, malformed text, and the text of values that earlier calls returned)
+-- to every function owned by the extension, each call in its own
+-- subtransaction with a statement timeout, and records the SQLSTATE of each
+-- failure in ims_fuzz.outcome.  A crash kills the session (and is caught by
+-- the caller and by the server-log check of make test); an undocumented
+-- SQLSTATE (XX000 from elog, P0001 from a bare RAISE, ...) is reported by
+-- ims_fuzz.undocumented().
+CREATE SCHEMA IF NOT EXISTS ims_fuzz;
+
+CREATE TABLE IF NOT EXISTS ims_fuzz.outcome (
+    target   text NOT NULL,
+    sqlstate text NOT NULL,   -- '00000' for success
+    message  text,
+    sample   text,
+    calls    int NOT NULL DEFAULT 1,
+    PRIMARY KEY (target, sqlstate)
+);
+
+-- Values that calls returned, by type, reused (and mutated) as later input.
+CREATE TABLE IF NOT EXISTS ims_fuzz.pool (
+    typ  regtype NOT NULL,
+    val  text NOT NULL,
+    PRIMARY KEY (typ, val)
+);
+
+-- SQLSTATEs ims documents (doc/errors.md) plus those PostgreSQL itself raises
+-- for bad input to its own casts and for the fuzzer's own timeout.
+CREATE OR REPLACE FUNCTION ims_fuzz.documented(code text) RETURNS bool
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT code = '00000'
+        OR code LIKE 'IM%'
+        OR left(code, 2) IN ('22', '23')       -- data exceptions, integrity violations
+        OR code IN ('42501',                    -- insufficient privilege
+                    '0A000',                    -- feature not supported
+                    '55000', '55P03',           -- object not in prerequisite state, lock not available
+                    '54000', '54001',           -- program limit exceeded, stack depth
+                    '57014',                    -- statement timeout (the fuzzer's own limit)
+                    '42704', '42703',           -- undefined object / column named in an argument
+                    '40001', '40P01')           -- serialization failure, deadlock
+$$;
+
+CREATE OR REPLACE FUNCTION ims_fuzz.rand_text() RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    k int := floor(random() * 10);
+    chars text := 'abcdefghijklmnopqrstuvwxyz0123456789 ;:,.-_+/(){}[]"''\@#*<>=!|~^$%&?';
+    s text := '';
+BEGIN
+    CASE k
+    WHEN 0 THEN RETURN '';
+    WHEN 1 THEN RETURN repeat('x', 100000);
+    WHEN 2 THEN RETURN repeat('mon-fri 09:00-17:00; ', 2000);
+    WHEN 3 THEN RETURN chr(1 + floor(random() * 1000)::int) || chr(1 + floor(random() * 60000)::int);
+    ELSE
+        FOR i IN 1..(1 + floor(random() * 40))::int LOOP
+            s := s || substr(chars, 1 + floor(random() * length(chars))::int, 1);
+        END LOOP;
+        RETURN s;
+    END CASE;
+END $$;
+
+-- Mutate a text: delete, duplicate, flip or insert characters, or splice in a random token.
+CREATE OR REPLACE FUNCTION ims_fuzz.mutate(s text) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    n int;
+    p int;
+    tokens text[] := ARRAY['24:00', '25:00', '-', '..', ';', ',', 'closed', 'yearly', 'tz ',
+                           'Mars/Olympus', '2026-02-30', '99:99', 'infinity', '-1', '0', '9999999999',
+                           'NaN', '{}', '[]', 'null', '"', '''', ' ', '00:00-00:00', 'mon-sun', 'xx'];
+BEGIN
+    IF s IS NULL THEN RETURN ims_fuzz.rand_text(); END IF;
+    FOR i IN 1..(1 + floor(random() * 3))::int LOOP
+        n := length(s);
+        p := 1 + floor(random() * greatest(n, 1))::int;
+        CASE floor(random() * 5)::int
+        WHEN 0 THEN s := overlay(s PLACING '' FROM p FOR 1 + floor(random() * 5)::int);
+        WHEN 1 THEN s := overlay(s PLACING tokens[1 + floor(random() * array_length(tokens, 1))::int] FROM p FOR 0);
+        WHEN 2 THEN s := overlay(s PLACING chr(32 + floor(random() * 95)::int) FROM p FOR 1);
+        WHEN 3 THEN s := s || s;
+        ELSE s := left(s, p);
+        END CASE;
+    END LOOP;
+    RETURN s;
+END $$;
+
+-- A random literal (or NULL) for a type: extremes, specials, pool values, mutations.
+CREATE OR REPLACE FUNCTION ims_fuzz.value_for(t regtype) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    r float8 := random();
+    v text;
+    elem regtype;
+BEGIN
+    IF r < 0.08 THEN RETURN NULL; END IF;
+    -- reuse or mutate something a function returned earlier
+    IF r < 0.45 THEN
+        SELECT val INTO v FROM ims_fuzz.pool WHERE typ = t ORDER BY random() LIMIT 1;
+        IF v IS NOT NULL THEN
+            RETURN CASE WHEN random() < 0.6 THEN v ELSE ims_fuzz.mutate(v) END;
+        END IF;
+    END IF;
+    SELECT typelem::regtype INTO elem FROM pg_type WHERE oid = t AND typcategory = 'A';
+    IF elem IS NOT NULL THEN
+        RETURN CASE floor(random() * 5)::int
+            WHEN 0 THEN '{}'
+            WHEN 1 THEN '{NULL}'
+            WHEN 2 THEN '{' || coalesce('"' || replace(replace(ims_fuzz.value_for(elem), '\', '\\'), '"', '\"') || '"', 'NULL') || '}'
+            ELSE '{' || concat_ws(',', VARIADIC ARRAY(
+                    SELECT coalesce('"' || replace(replace(ims_fuzz.value_for(elem), '\', '\\'), '"', '\"') || '"', 'NULL')
+                      FROM generate_series(1, 1 + floor(random() * 6)::int))) || '}'
+        END;
+    END IF;
+    CASE t
+    WHEN 'smallint'::regtype, 'integer'::regtype, 'bigint'::regtype THEN
+        RETURN (ARRAY['0', '1', '-1', '2', '3', '5', '100', '-32768', '32767', '2147483647',
+                      '-2147483648', '9223372036854775807', '-9223372036854775808',
+                      (floor(random() * 200) - 20)::text])[1 + floor(random() * 14)::int];
+    WHEN 'double precision'::regtype, 'real'::regtype, 'numeric'::regtype THEN
+        RETURN (ARRAY['0', '-0', '0.5', '1', '-1', 'NaN', 'Infinity', '-Infinity', '1e308',
+                      '1e-308', random()::text])[1 + floor(random() * 11)::int];
+    WHEN 'boolean'::regtype THEN
+        RETURN (ARRAY['true', 'false'])[1 + floor(random() * 2)::int];
+    WHEN 'timestamp with time zone'::regtype, 'timestamp without time zone'::regtype THEN
+        RETURN (ARRAY['infinity', '-infinity', '2026-03-29 02:30:00 Europe/Berlin',
+                      '2026-10-25 02:30:00 Europe/Berlin', '2026-11-01 01:30 America/New_York',
+                      '4713-01-01 00:00:00+00 BC', '294276-12-31 23:59:59+00', '2000-01-01 00:00:00+00',
+                      (timestamptz '2026-01-01' + random() * interval '400 days')::text,
+                      (timestamptz '1990-01-01' + random() * interval '50 years')::text])[1 + floor(random() * 10)::int];
+    WHEN 'date'::regtype THEN
+        RETURN (ARRAY['infinity', '-infinity', '2026-02-28', '2024-02-29', '4713-01-01 BC', '5874897-12-31',
+                      (date '2026-01-01' + floor(random() * 400)::int)::text])[1 + floor(random() * 7)::int];
+    WHEN 'interval'::regtype THEN
+        RETURN (ARRAY['0', '1 microsecond', '-1 microsecond', '1 hour', '-8 hours', '1 day', '1 mon',
+                      '-1 year', '178000000 years', '-178000000 years', '2147483647 days',
+                      '00:00:00.000001', make_interval(secs => random() * 1e6)::text])[1 + floor(random() * 13)::int];
+    WHEN 'tstzrange'::regtype THEN
+        RETURN (ARRAY['empty', '(,)', '[2026-01-01,2026-02-01)', '[2026-01-05 10:00+00,2026-01-05 12:00+00)',
+                      '(,2026-01-01)', '[2026-01-01,)', '[-infinity,infinity]',
+                      tstzrange(timestamptz '2026-01-01' + random() * interval '30 days',
+                                timestamptz '2026-02-01' + random() * interval '30 days')::text])[1 + floor(random() * 8)::int];
+    WHEN 'jsonb'::regtype, 'json'::regtype THEN
+        RETURN (ARRAY['{}', '[]', 'null', '1', '"x"', '{"tz": "UTC"}', '{"tz": 5}', '{"weekly": []}',
+                      ims_fuzz.mutate('{"tz":"Europe/Berlin","weekly":{"mon":[["09:00","17:00"]]}}')])[1 + floor(random() * 9)::int];
+    WHEN 'text'::regtype, 'character varying'::regtype, 'name'::regtype, 'regclass'::regtype THEN
+        RETURN CASE WHEN random() < 0.3 THEN (ARRAY['incident', 'change', 'problem', 'state', 'depends_on',
+                      'runs_on', 'impact', 'dependencies', 'ims_admin', 'ims_reader', '24x7', 'UTC',
+                      'Europe/Berlin', 'sla', 'ola', 'response', 'resolution', 'approved', 'rejected'])[1 + floor(random() * 19)::int]
+                    ELSE ims_fuzz.rand_text() END;
+    ELSE
+        -- an ims type (or another base type): random or mutated text through its input function
+        RETURN CASE WHEN random() < 0.5 THEN ims_fuzz.rand_text()
+                    ELSE ims_fuzz.mutate(CASE t::text WHEN 'ims.calendar' THEN
+                        'tz Europe/Berlin; mon-fri 09:00-12:00,13:00-17:00; sat 10:00-14:00; closed 2026-12-24..2026-12-26,2027-01-01; closed yearly 05-01; 2026-12-31 09:00-12:00'
+                        ELSE '' END) END;
+    END CASE;
+END $$;
+
+-- Record one outcome.
+CREATE OR REPLACE FUNCTION ims_fuzz.note(p_target text, p_state text, p_msg text, p_sample text)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO ims_fuzz.outcome AS o (target, sqlstate, message, sample)
+    VALUES (p_target, p_state, left(p_msg, 300), left(p_sample, 300))
+    ON CONFLICT (target, sqlstate) DO UPDATE SET calls = o.calls + 1
+$$;
+
+-- The functions and aggregates to fuzz: everything the extension owns except
+-- trigger functions and type support functions (those are fuzzed through casts).
+CREATE OR REPLACE VIEW ims_fuzz.targets AS
+SELECT p.oid AS fn, p.prokind, p.proretset, p.proargtypes::regtype[] AS argtypes,
+       p.prorettype::regtype AS rettype, p.oid::regprocedure::text AS label
+  FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ims'
+ WHERE p.prorettype <> 'trigger'::regtype
+   AND p.prorettype <> 'event_trigger'::regtype
+   AND NOT EXISTS (SELECT 1 FROM pg_type t
+                    WHERE p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend,
+                                    t.typmodin, t.typmodout, t.typanalyze))
+   AND NOT EXISTS (SELECT 1 FROM pg_aggregate a
+                    WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn,
+                                    a.aggserialfn, a.aggdeserialfn))
+   AND 'internal'::regtype <> ALL (p.proargtypes::regtype[]);
+
+-- ims_fuzz.run(calls_per_target): fuzz every target; returns the number of calls.
+CREATE OR REPLACE FUNCTION ims_fuzz.run(calls_per_target int DEFAULT 50)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    tg record;
+    args text[];
+    sql text;
+    res text;
+    total bigint := 0;
+    st text;
+    msg text;
+    ty record;
+BEGIN
+    PERFORM set_config('statement_timeout', '2s', true);
+    -- type input functions, through casts from text
+    FOR ty IN SELECT t.oid::regtype AS typ FROM pg_type t
+               JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+               JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ims'
+              WHERE t.typtype = 'b' LOOP
+        FOR i IN 1..calls_per_target * 4 LOOP
+            sql := format('SELECT (%L::%s)::text', ims_fuzz.value_for(ty.typ), ty.typ);
+            BEGIN
+                EXECUTE sql INTO res;
+                PERFORM ims_fuzz.note(ty.typ::text || ' input', '00000', NULL, sql);
+                IF res IS NOT NULL THEN
+                    INSERT INTO ims_fuzz.pool VALUES (ty.typ, res) ON CONFLICT DO NOTHING;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+                PERFORM ims_fuzz.note(ty.typ::text || ' input', st, msg, sql);
+            END;
+            total := total + 1;
+        END LOOP;
+    END LOOP;
+    FOR tg IN SELECT * FROM ims_fuzz.targets ORDER BY label LOOP
+        FOR i IN 1..calls_per_target LOOP
+            SELECT array_agg(coalesce(quote_literal(ims_fuzz.value_for(a)), 'NULL') || '::' || a::text ORDER BY n)
+              INTO args FROM unnest(tg.argtypes) WITH ORDINALITY AS x(a, n);
+            IF tg.prokind = 'a' THEN
+                -- an aggregate over a few random rows
+                sql := format('SELECT (%s(%s))::text FROM generate_series(1, %s) AS g',
+                              tg.fn::regproc, array_to_string(args, ', '), 1 + floor(random() * 5)::int);
+            ELSIF tg.proretset THEN
+                sql := format('SELECT count(*)::text FROM %s(%s) AS r', tg.fn::regproc, array_to_string(args, ', '));
+            ELSE
+                sql := format('SELECT (%s(%s))::text', tg.fn::regproc, array_to_string(args, ', '));
+            END IF;
+            BEGIN
+                EXECUTE sql INTO res;
+                PERFORM ims_fuzz.note(tg.label, '00000', NULL, sql);
+                IF res IS NOT NULL AND NOT tg.proretset AND tg.prokind <> 'a' AND length(res) < 2000 THEN
+                    INSERT INTO ims_fuzz.pool VALUES (tg.rettype, res) ON CONFLICT DO NOTHING;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+                PERFORM ims_fuzz.note(tg.label, st, msg, sql);
+            END;
+            total := total + 1;
+        END LOOP;
+    END LOOP;
+    RETURN total;
+END $$;
+
+CREATE OR REPLACE VIEW ims_fuzz.undocumented AS
+SELECT target, sqlstate, message, sample, calls
+  FROM ims_fuzz.outcome WHERE NOT ims_fuzz.documented(sqlstate);
