@@ -14,7 +14,8 @@ CORE_OBJS = \
 
 # SQL-callable glue.
 GLUE_OBJS = \
-	src/ims.o
+	src/ims.o \
+	src/change.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -26,4 +26,7 @@
 #define IMS_FUNCTION(fn) PG_FUNCTION_INFO_V1(fn)
 #endif
 
+/* _PG_init hooks, one per area that owns settings. */
+extern void ims_change_init(void);
+
 #endif							/* IMS_H */
