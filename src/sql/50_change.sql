@@ -168,7 +168,7 @@ COMMENT ON FUNCTION ims.change_restoring() IS 'True inside a COPY run by a membe
 -- and downwards (what depends on them), with the start CI and the distance.
 CREATE FUNCTION ims.change_neighbourhood(ci_ids bigint[], max_depth int)
 RETURNS TABLE (start_ci bigint, ci_id bigint, distance int, direction text)
-    LANGUAGE sql STABLE PARALLEL SAFE STRICT ROWS 50
+    LANGUAGE sql STABLE PARALLEL SAFE ROWS 50
 AS $$
     WITH RECURSIVE up(start_ci, ci_id, d) AS (
         SELECT s, s, 0 FROM pg_catalog.unnest(change_neighbourhood.ci_ids) AS s WHERE s IS NOT NULL
@@ -196,7 +196,7 @@ COMMENT ON FUNCTION ims.change_neighbourhood(bigint[], int) IS 'CIs within max_d
 -- service-scoped ones (per CI that is the service or that it depends on).
 CREATE FUNCTION ims.change_blackouts(ci_ids bigint[], period tstzrange)
 RETURNS TABLE (blackout_id bigint, ci_id bigint, scope text)
-    LANGUAGE sql STABLE PARALLEL SAFE STRICT
+    LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     WITH b AS (
         SELECT * FROM ims.blackout_window bw WHERE bw.period OPERATOR(pg_catalog.&&) change_blackouts.period
@@ -233,14 +233,22 @@ CREATE FUNCTION ims.change_collisions(change_id bigint, ci_ids bigint[], period 
 RETURNS TABLE (ci_id bigint, other_change bigint, other_ci bigint, distance int, direction text)
     LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT DISTINCT ON (nb.start_ci, o.id) nb.start_ci, o.id, nb.ci_id, nb.distance, nb.direction
-      FROM ims.change_neighbourhood(change_collisions.ci_ids, change_collisions.max_depth) nb
-      JOIN ims.change_ci occ ON occ.ci_id OPERATOR(pg_catalog.=) nb.ci_id
-      JOIN ims.change_request o ON o.id OPERATOR(pg_catalog.=) occ.change_id
-     WHERE o.id IS DISTINCT FROM change_collisions.change_id
-       AND o.state OPERATOR(pg_catalog.=) ANY (ARRAY['scheduled', 'implement'])
-       AND o.planned OPERATOR(pg_catalog.&&) change_collisions.period
-     ORDER BY nb.start_ci, o.id, nb.distance, nb.ci_id
+    WITH nb AS MATERIALIZED (
+        SELECT * FROM ims.change_neighbourhood(change_collisions.ci_ids, change_collisions.max_depth)
+    ), hit AS MATERIALIZED (
+        -- index lookups: the changes on the neighbourhood, then those that are active and overlap
+        SELECT o.id, occ.ci_id
+          FROM ims.change_ci occ
+          JOIN LATERAL (SELECT r.id FROM ims.change_request r
+                         WHERE r.id OPERATOR(pg_catalog.=) occ.change_id
+                           AND r.state OPERATOR(pg_catalog.=) ANY (ARRAY['scheduled', 'implement'])
+                           AND r.planned OPERATOR(pg_catalog.&&) change_collisions.period) o ON true
+         WHERE occ.ci_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT DISTINCT nb.ci_id FROM nb))
+           AND o.id IS DISTINCT FROM change_collisions.change_id
+    )
+    SELECT DISTINCT ON (nb.start_ci, hit.id) nb.start_ci, hit.id, nb.ci_id, nb.distance, nb.direction
+      FROM hit JOIN nb ON nb.ci_id OPERATOR(pg_catalog.=) hit.ci_id
+     ORDER BY nb.start_ci, hit.id, nb.distance, nb.ci_id
 $$;
 COMMENT ON FUNCTION ims.change_collisions(bigint, bigint[], tstzrange, int) IS 'Scheduled or implementing changes other than change_id whose planned window overlaps the period on a CI within max_depth dependency steps of the given CIs';
 
@@ -260,6 +268,33 @@ RETURNS tstzrange
     LANGUAGE sql STABLE PARALLEL SAFE STRICT
 AS $$ SELECT CASE WHEN t OPERATOR(pg_catalog.<) horizon THEN pg_catalog.tstzrange(t, t OPERATOR(pg_catalog.+) need) END $$;
 COMMENT ON FUNCTION ims.change_window_next(bigint[], timestamptz, interval, timestamptz) IS 'The earliest stretch from t on in which every CI''s maintenance window is open, at most need long (NULL when none starts before horizon)';
+
+-- The business services (class business_service or below) that depend,
+-- transitively, on the CIs.
+CREATE FUNCTION ims.change_impacted_services(ci_ids bigint[]) RETURNS bigint[]
+    LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
+AS $$
+DECLARE
+    below bigint[];
+    svc text[];
+BEGIN
+    WITH RECURSIVE down(ci_id) AS (
+        SELECT s FROM pg_catalog.unnest(change_impacted_services.ci_ids) AS s
+        UNION
+        SELECT r.source_id FROM down JOIN ims.ci_relation r ON r.target_id OPERATOR(pg_catalog.=) down.ci_id
+    )
+    SELECT pg_catalog.array_agg(down.ci_id) INTO below FROM down;
+    WITH RECURSIVE svc_class(name) AS (
+        SELECT 'business_service'::text
+        UNION
+        SELECT k.name FROM ims.ci_class k JOIN svc_class ON k.parent OPERATOR(pg_catalog.=) svc_class.name
+    )
+    SELECT pg_catalog.array_agg(svc_class.name) INTO svc FROM svc_class;
+    RETURN (SELECT pg_catalog.array_agg(ci.id ORDER BY ci.id) FROM ims.ci ci
+             WHERE ci.id OPERATOR(pg_catalog.=) ANY (below) AND ci.class OPERATOR(pg_catalog.=) ANY (svc));
+END
+$$;
+COMMENT ON FUNCTION ims.change_impacted_services(bigint[]) IS 'The business services impacted by a change of the given CIs (the impact kind of ims.change_conflicts)';
 
 -- ---------------------------------------------------------------------------
 -- Conflicts
@@ -349,19 +384,10 @@ BEGIN
 
     -- impacted business services (information only)
     RETURN QUERY
-        WITH RECURSIVE down(ci_id) AS (
-            SELECT s FROM pg_catalog.unnest(cis) AS s
-            UNION
-            SELECT r.source_id FROM down JOIN ims.ci_relation r ON r.target_id OPERATOR(pg_catalog.=) down.ci_id
-        ), svc_class(name) AS (
-            SELECT 'business_service'::text
-            UNION
-            SELECT k.name FROM ims.ci_class k JOIN svc_class ON k.parent OPERATOR(pg_catalog.=) svc_class.name
-        )
         SELECT 'impact'::text, false, ci.id, NULL::bigint,
                pg_catalog.format('business service %s is impacted', ci.name)
-          FROM down JOIN ims.ci ci ON ci.id OPERATOR(pg_catalog.=) down.ci_id
-         WHERE ci.class IN (SELECT name FROM svc_class)
+          FROM ims.ci ci
+         WHERE ci.id OPERATOR(pg_catalog.=) ANY (ims.change_impacted_services(cis))
          ORDER BY ci.id;
 END
 $$;
