@@ -23,6 +23,8 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	ims_graph_init();
+	ims_incident_init();
 	ims_change_init();
 	MarkGUCPrefixReserved("ims");
 }

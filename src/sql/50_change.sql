@@ -217,11 +217,8 @@ AS $$
     SELECT b.id, d.ci_id, pg_catalog.format('service %s', s.name)
       FROM b JOIN ims.ci s ON s.id OPERATOR(pg_catalog.=) b.service_id
       CROSS JOIN LATERAL (
-          WITH RECURSIVE up(ci_id) AS (
-              SELECT b.service_id
-              UNION
-              SELECT r.target_id FROM up JOIN ims.ci_relation r ON r.source_id OPERATOR(pg_catalog.=) up.ci_id)
-          SELECT up.ci_id FROM up WHERE up.ci_id OPERATOR(pg_catalog.=) ANY (change_blackouts.ci_ids)) AS d
+          SELECT dep.ci_id FROM ims.dependencies(ARRAY[b.service_id]) dep
+           WHERE dep.ci_id OPERATOR(pg_catalog.=) ANY (change_blackouts.ci_ids)) AS d
      WHERE b.service_id IS NOT NULL
 $$;
 COMMENT ON FUNCTION ims.change_blackouts(bigint[], tstzrange) IS 'Blackout windows overlapping the period that apply to the given CIs (ci_id NULL for a global blackout), with a description of the scope';
@@ -269,41 +266,17 @@ RETURNS tstzrange
 AS $$ SELECT CASE WHEN t OPERATOR(pg_catalog.<) horizon THEN pg_catalog.tstzrange(t, t OPERATOR(pg_catalog.+) need) END $$;
 COMMENT ON FUNCTION ims.change_window_next(bigint[], timestamptz, interval, timestamptz) IS 'The earliest stretch from t on in which every CI''s maintenance window is open, at most need long (NULL when none starts before horizon)';
 
--- The business services (class business_service or below) that depend,
--- transitively, on the CIs.
-CREATE FUNCTION ims.change_impacted_services(ci_ids bigint[]) RETURNS bigint[]
-    LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
-AS $$
-DECLARE
-    below bigint[];
-    svc text[];
-BEGIN
-    WITH RECURSIVE down(ci_id) AS (
-        SELECT s FROM pg_catalog.unnest(change_impacted_services.ci_ids) AS s
-        UNION
-        SELECT r.source_id FROM down JOIN ims.ci_relation r ON r.target_id OPERATOR(pg_catalog.=) down.ci_id
-    )
-    SELECT pg_catalog.array_agg(down.ci_id) INTO below FROM down;
-    WITH RECURSIVE svc_class(name) AS (
-        SELECT 'business_service'::text
-        UNION
-        SELECT k.name FROM ims.ci_class k JOIN svc_class ON k.parent OPERATOR(pg_catalog.=) svc_class.name
-    )
-    SELECT pg_catalog.array_agg(svc_class.name) INTO svc FROM svc_class;
-    RETURN (SELECT pg_catalog.array_agg(ci.id ORDER BY ci.id) FROM ims.ci ci
-             WHERE ci.id OPERATOR(pg_catalog.=) ANY (below) AND ci.class OPERATOR(pg_catalog.=) ANY (svc));
-END
-$$;
-COMMENT ON FUNCTION ims.change_impacted_services(bigint[]) IS 'The business services impacted by a change of the given CIs (the impact kind of ims.change_conflicts)';
-
 -- ---------------------------------------------------------------------------
 -- Conflicts
 
 -- The conflicts of a change row (used by ims.change_conflicts and by the
 -- trigger, which passes the row as it is about to be written).
+-- SECURITY DEFINER: the rules must see every CI, blackout and change (also
+-- those of other tenants, which row-level security hides from the caller),
+-- or a change could pass because its requester sees too little.
 CREATE FUNCTION ims.change_conflicts_of(c ims.change_request)
 RETURNS TABLE (kind text, blocking bool, ci_id bigint, other_change bigint, detail text)
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     pol ims.approval_policy;
@@ -386,9 +359,9 @@ BEGIN
     RETURN QUERY
         SELECT 'impact'::text, false, ci.id, NULL::bigint,
                pg_catalog.format('business service %s is impacted', ci.name)
-          FROM ims.ci ci
-         WHERE ci.id OPERATOR(pg_catalog.=) ANY (ims.change_impacted_services(cis))
-         ORDER BY ci.id;
+          FROM ims.impacted_services(cis) sv
+          JOIN ims.ci ci ON ci.id OPERATOR(pg_catalog.=) sv.ci_id
+         ORDER BY sv.depth, ci.id;
 END
 $$;
 COMMENT ON FUNCTION ims.change_conflicts_of(ims.change_request) IS 'The conflicts of a change row as it is (or is about to be) stored; ims.change_conflicts(id) reads the row for you';
@@ -509,7 +482,7 @@ BEGIN
                AND NEW.state OPERATOR(pg_catalog.=) OLD.state) THEN
             RAISE EXCEPTION 'change % is %: its planned window cannot change', OLD.number, OLD.state
                   USING ERRCODE = 'object_not_in_prerequisite_state',
-                        HINT = 'Re-plan a change before it is scheduled, or cancel it and file a new one.';
+                        HINT = 'Move it back to authorize (it then needs new approvals), or cancel it.';
         END IF;
         PERFORM ims.change_invalidate_approvals(OLD.id,
                     pg_catalog.format('planned window changed from %s to %s', OLD.planned, NEW.planned));
@@ -547,6 +520,10 @@ END
 $$;
 COMMENT ON FUNCTION ims.change_request_check() IS 'Trigger on ims.change_request: requester rules, re-planning invalidates approvals, a change needs CIs to enter assess (IM004) and no blocking conflict to enter scheduled or implement (IM002)';
 
+-- Triggers fire in name order: first the workflow (IM001 for an illegal
+-- transition), then the change rules.
+CREATE TRIGGER change_request_10_workflow BEFORE INSERT OR UPDATE ON ims.change_request
+    FOR EACH ROW EXECUTE FUNCTION ims.workflow_guard('change', 'state');
 CREATE TRIGGER change_request_20_check BEFORE INSERT OR UPDATE ON ims.change_request
     FOR EACH ROW EXECUTE FUNCTION ims.change_request_check();
 
@@ -690,6 +667,49 @@ GRANT USAGE ON SEQUENCE ims.change_request_id_seq, ims.change_approval_id_seq, i
 -- ---------------------------------------------------------------------------
 -- The scheduling assistant
 
+-- The time a change cannot use: applicable blackouts (unless it is an
+-- emergency change with its emergency approval) and the windows of scheduled
+-- or implementing changes in its collision neighbourhood, within span.
+-- SECURITY DEFINER for the same reason as ims.change_conflicts_of.
+CREATE FUNCTION ims.change_busy(c ims.change_request, span tstzrange) RETURNS tstzmultirange
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cis bigint[];
+    busy tstzmultirange;
+    emergency_ok bool;
+BEGIN
+    SELECT pg_catalog.array_agg(cc.ci_id ORDER BY cc.ci_id) INTO cis
+      FROM ims.change_ci cc WHERE cc.change_id OPERATOR(pg_catalog.=) c.id;
+    cis := coalesce(cis, '{}');
+    -- an emergency change with its emergency approval may use blackout periods
+    SELECT c.type OPERATOR(pg_catalog.=) 'emergency' AND p.emergency
+           AND (SELECT pg_catalog.count(DISTINCT a.approver) FROM ims.change_approval a
+                 WHERE a.change_id OPERATOR(pg_catalog.=) c.id AND a.invalidated_at IS NULL
+                   AND a.decision OPERATOR(pg_catalog.=) 'approved') OPERATOR(pg_catalog.>=) greatest(p.min_approvals, 1)
+      INTO emergency_ok
+      FROM ims.approval_policy p
+     WHERE p.type OPERATOR(pg_catalog.=) c.type AND p.risk OPERATOR(pg_catalog.=) c.risk
+     ORDER BY p.shipped LIMIT 1;
+
+    -- busy time: applicable blackouts and windows of colliding changes
+    SELECT pg_catalog.range_agg(x.r) INTO busy FROM (
+        SELECT b.period AS r
+          FROM ims.change_blackouts(cis, span) h
+          JOIN ims.blackout_window b ON b.id OPERATOR(pg_catalog.=) h.blackout_id
+         WHERE NOT coalesce(emergency_ok, false)
+        UNION ALL
+        SELECT o.planned
+          FROM ims.change_collisions(c.id, cis, span,
+                                     ims.change_collision_depth()) k
+          JOIN ims.change_request o ON o.id OPERATOR(pg_catalog.=) k.other_change) AS x;
+    busy := coalesce(busy, '{}'::tstzmultirange);
+
+    RETURN busy;
+END
+$$;
+COMMENT ON FUNCTION ims.change_busy(ims.change_request, tstzrange) IS 'The time within span a change cannot use: applicable blackouts (not for an emergency change with its emergency approval) and the windows of colliding scheduled or implementing changes';
+
 CREATE FUNCTION ims.change_next_slot(change_id bigint, after timestamptz DEFAULT pg_catalog.now(),
                                      within interval DEFAULT '90 days')
 RETURNS tstzrange
@@ -701,7 +721,6 @@ DECLARE
     need interval;
     horizon timestamptz;
     busy tstzmultirange;
-    emergency_ok bool;
     t timestamptz;
     w tstzrange;
     hit tstzrange;
@@ -725,28 +744,7 @@ BEGIN
       FROM ims.change_ci cc WHERE cc.change_id OPERATOR(pg_catalog.=) c.id;
     cis := coalesce(cis, '{}');
 
-    -- an emergency change with its emergency approval may use blackout periods
-    SELECT c.type OPERATOR(pg_catalog.=) 'emergency' AND p.emergency
-           AND (SELECT pg_catalog.count(DISTINCT a.approver) FROM ims.change_approval a
-                 WHERE a.change_id OPERATOR(pg_catalog.=) c.id AND a.invalidated_at IS NULL
-                   AND a.decision OPERATOR(pg_catalog.=) 'approved') OPERATOR(pg_catalog.>=) greatest(p.min_approvals, 1)
-      INTO emergency_ok
-      FROM ims.approval_policy p
-     WHERE p.type OPERATOR(pg_catalog.=) c.type AND p.risk OPERATOR(pg_catalog.=) c.risk
-     ORDER BY p.shipped LIMIT 1;
-
-    -- busy time: applicable blackouts and windows of colliding changes
-    SELECT pg_catalog.range_agg(x.r) INTO busy FROM (
-        SELECT b.period AS r
-          FROM ims.change_blackouts(cis, pg_catalog.tstzrange(after, horizon OPERATOR(pg_catalog.+) need)) h
-          JOIN ims.blackout_window b ON b.id OPERATOR(pg_catalog.=) h.blackout_id
-         WHERE NOT coalesce(emergency_ok, false)
-        UNION ALL
-        SELECT o.planned
-          FROM ims.change_collisions(c.id, cis, pg_catalog.tstzrange(after, horizon OPERATOR(pg_catalog.+) need),
-                                     ims.change_collision_depth()) k
-          JOIN ims.change_request o ON o.id OPERATOR(pg_catalog.=) k.other_change) AS x;
-    busy := coalesce(busy, '{}'::tstzmultirange);
+    busy := ims.change_busy(c, pg_catalog.tstzrange(after, horizon OPERATOR(pg_catalog.+) need));
 
     -- Jump from window to window: to the next maintenance opening, past the
     -- busy range a candidate hits, or past the end of a window that is too short.

@@ -32,8 +32,6 @@ INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
 CREATE ROLE t_alice; CREATE ROLE t_bob; CREATE ROLE t_carol; CREATE ROLE t_dave;
 GRANT ims_agent TO t_alice, t_dave;
 GRANT ims_change_manager TO t_bob, t_carol, t_alice;  -- alice may approve, but not her own changes
--- (the CMDB grants belong to the CMDB piece; the checks read these tables as the caller)
-GRANT SELECT ON ims.ci, ims.ci_relation, ims.ci_class TO ims_reader;
 
 -- new_change(title, type, risk, planned, cis) files a change as t_alice and returns its id.
 CREATE FUNCTION pg_temp.new_change(t text, ty text, r text, p tstzrange, c bigint[]) RETURNS bigint
