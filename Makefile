@@ -11,7 +11,9 @@ MODULE_big = ims
 # Plain C without PostgreSQL headers (unit-tested and fuzzed on its own).
 CORE_OBJS = \
 	src/core/civil.o \
-	src/core/graph.o
+	src/core/graph.o \
+	src/core/interval_set.o \
+	src/core/metric_state.o
 
 # SQL-callable glue.
 GLUE_OBJS = \
@@ -19,6 +21,8 @@ GLUE_OBJS = \
 	src/graph.o \
 	src/workflow.o \
 	src/incident.o \
+	src/agg_mean.o \
+	src/agg_outage.o \
 	src/change.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
