@@ -357,11 +357,18 @@ BEGIN
 
     -- impacted business services (information only)
     RETURN QUERY
+        -- ims.impacted_services(cis), spelled out to save a planning round per call
+        WITH RECURSIVE svc(name) AS (
+            SELECT 'business_service'::text
+            UNION
+            SELECT k.name FROM ims.ci_class k JOIN svc ON k.parent OPERATOR(pg_catalog.=) svc.name
+        )
         SELECT 'impact'::text, false, ci.id, NULL::bigint,
                pg_catalog.format('business service %s is impacted', ci.name)
-          FROM ims.impacted_services(cis) sv
-          JOIN ims.ci ci ON ci.id OPERATOR(pg_catalog.=) sv.ci_id
-         ORDER BY sv.depth, ci.id;
+          FROM ims.impacted(cis) i
+          JOIN ims.ci ci ON ci.id OPERATOR(pg_catalog.=) i.ci_id
+         WHERE ci.class OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT svc.name FROM svc))
+         ORDER BY i.depth, ci.id;
 END
 $$;
 COMMENT ON FUNCTION ims.change_conflicts_of(ims.change_request) IS 'The conflicts of a change row as it is (or is about to be) stored; ims.change_conflicts(id) reads the row for you';
