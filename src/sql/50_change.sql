@@ -46,8 +46,8 @@ COMMENT ON COLUMN ims.change_request.risk IS 'low, moderate, high or very_high; 
 COMMENT ON COLUMN ims.change_request.state IS 'state on the change workflow (new, assess, authorize, scheduled, implement, review, closed; cancelled)';
 COMMENT ON COLUMN ims.change_request.requested_by IS 'requester (default current_user); may not approve the change (IM003)';
 COMMENT ON COLUMN ims.change_request.planned IS 'planned window [start, end); required to schedule (no_window), changing it invalidates approvals';
-COMMENT ON COLUMN ims.change_request.actual IS 'actual implementation window (upper bound open while running)';
-COMMENT ON COLUMN ims.change_request.outcome IS 'successful, failed or backed_out (for the change KPIs)';
+COMMENT ON COLUMN ims.change_request.actual IS 'actual implementation window: opened when the change enters implement, closed when it leaves it (unless set explicitly)';
+COMMENT ON COLUMN ims.change_request.outcome IS 'successful, failed or backed_out (for the change KPIs); required to enter review (IM004)';
 
 CREATE TABLE ims.change_ci (
     change_id bigint NOT NULL REFERENCES ims.change_request (id) ON DELETE CASCADE,
@@ -502,6 +502,21 @@ BEGIN
                   USING ERRCODE = 'IM004',
                         DETAIL = 'A change enters assess only with at least one row in ims.change_ci.',
                         HINT = 'INSERT INTO ims.change_ci (change_id, ci_id) VALUES (...).';
+        END IF;
+        IF NEW.state OPERATOR(pg_catalog.=) 'review' AND NEW.outcome IS NULL THEN
+            RAISE EXCEPTION 'change % needs an outcome to enter review', OLD.number
+                  USING ERRCODE = 'IM004',
+                        DETAIL = 'outcome is one of successful, failed, backed_out (the change KPIs count them).',
+                        HINT = 'UPDATE ims.change_request SET state = ''review'', outcome = ''successful'' WHERE ...';
+        END IF;
+        -- the actual window: opened on entering implement, closed on leaving it
+        IF NEW.state OPERATOR(pg_catalog.=) 'implement' AND NEW.actual IS NULL THEN
+            NEW.actual := pg_catalog.tstzrange(pg_catalog.now(), NULL);
+        ELSIF OLD.state OPERATOR(pg_catalog.=) 'implement' AND NEW.actual IS NOT NULL
+              AND pg_catalog.upper_inf(NEW.actual) AND pg_catalog.lower(NEW.actual) OPERATOR(pg_catalog.<=) pg_catalog.now() THEN
+            NEW.actual := pg_catalog.tstzrange(pg_catalog.lower(NEW.actual), pg_catalog.now(),
+                                               CASE WHEN pg_catalog.lower(NEW.actual) OPERATOR(pg_catalog.<) pg_catalog.now()
+                                                    THEN '[)' ELSE '[]' END);
         END IF;
         IF NEW.state OPERATOR(pg_catalog.=) ANY (ARRAY['scheduled', 'implement']) THEN
             SELECT pg_catalog.array_agg(cc.ci_id ORDER BY cc.ci_id) INTO cis

@@ -2,7 +2,7 @@
 -- every conflict kind alone and combined, enforcement (IM002), emergency
 -- changes and blackouts, invalidation on re-planning, change_next_slot.
 BEGIN;
-SELECT plan(74);
+SELECT plan(77);
 
 -- A small CMDB:  svc (business service) -> app -> db -> srv1 ;  db2 -> srv2 ;
 -- old (a retired server).  "a -> b" means a depends on b.
@@ -249,6 +249,8 @@ SELECT throws_ok(format('INSERT INTO ims.change_ci VALUES (%s, %s)', :s1, :srv2)
                  'the CIs of a scheduled change cannot change (55000)');
 SELECT lives_ok(format('UPDATE ims.change_request SET state = %L WHERE id = %s', 'implement', :s1),
                 'entering implement without conflicts');
+SELECT ok((SELECT lower(actual) = now() AND upper_inf(actual) FROM ims.change_request WHERE id = :s1),
+          'entering implement opens the actual window');
 
 -- ------------------------------------------------ emergency changes and blackouts
 SELECT pg_temp.new_change('hotfix', 'emergency', 'high', '[2026-12-23 02:00+00,2026-12-23 03:00+00)', ARRAY[:db2]) AS em \gset
@@ -273,6 +275,13 @@ SELECT is(ims.change_next_slot(:sl, '2026-09-01 09:00+00', '1 day'), '[2026-09-0
           'next_slot skips a colliding change on the same CI');
 SELECT is(ims.change_next_slot(:sl, '2026-12-21 00:00+00', '5 days'), NULL::tstzrange, 'NULL when nothing fits within the horizon');
 SELECT throws_ok(format('SELECT ims.change_next_slot(%s)', :nw), 'IM004', NULL, 'next_slot needs a planned length (IM004)');
+
+-- the outcome and the actual window
+SELECT throws_ok(format('UPDATE ims.change_request SET state = %L WHERE id = %s', 'review', :s1), 'IM004', NULL,
+                 'entering review without an outcome: IM004');
+UPDATE ims.change_request SET state = 'review', outcome = 'backed_out' WHERE id = :s1;
+SELECT ok((SELECT lower(actual) = now() AND upper(actual) = now() FROM ims.change_request WHERE id = :s1),
+          'leaving implement closes the actual window');
 
 SELECT * FROM finish();
 ROLLBACK;
