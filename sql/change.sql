@@ -7,6 +7,18 @@
 BEGIN;
 SET LOCAL TIME ZONE 'UTC';
 SET LOCAL datestyle = 'ISO';
+\set SHOW_CONTEXT never
+-- try(sql): run a statement and show its SQLSTATE, message and detail
+CREATE FUNCTION pg_temp.try(sql text) RETURNS TABLE (sqlstate text, message text, detail text)
+LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+    EXECUTE sql;
+    RETURN QUERY SELECT '00000'::text, 'ok'::text, NULL::text;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+    RETURN QUERY SELECT SQLSTATE::text, SQLERRM::text, d;
+END $$;
 INSERT INTO ims.ci_class (name, parent) VALUES ('ex_hardware', NULL), ('ex_server', 'ex_hardware'),
     ('ex_software', NULL), ('ex_database', 'ex_software'), ('ex_application', 'ex_software'),
     ('business_service', NULL) ON CONFLICT DO NOTHING;
@@ -48,9 +60,9 @@ SET ROLE ex_bob;
 INSERT INTO ims.change_approval (change_id, decision, comment) VALUES (1, 'approved', 'tested in staging');
 RESET ROLE;
 SELECT * FROM ims.change_conflicts(1);
-\set VERBOSITY verbose
-UPDATE ims.change_request SET state = 'scheduled' WHERE id = 1;
-\set VERBOSITY default
+\x on
+SELECT * FROM pg_temp.try($$UPDATE ims.change_request SET state = 'scheduled' WHERE id = 1$$);
+\x off
 
 -- the scheduling assistant finds the next free window; moving the change
 -- invalidates bob's approval, so bob approves again, and it is scheduled
