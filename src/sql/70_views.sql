@@ -104,7 +104,7 @@ CREATE FUNCTION ims._kpi_incident_months(lo date)
 RETURNS TABLE (month date, service_id bigint, priority smallint, tenant text,
                opened_count int, acknowledged_count int, resolved_count int, backlog_count int,
                reopened_count int, tta_state ims.mean_state, ttr_state ims.mean_state)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -168,12 +168,16 @@ BEGIN
     $q$, lo_t, lo);
 END
 $fn$;
+-- SECURITY DEFINER so that readers of the view need no privilege on
+-- ims.incident: like the views it belongs to, it must be owned by a role
+-- that is subject to row-level security (90_security.sql gives it to
+-- ims_view_owner), so each reader still sees only their tenants' incidents.
 COMMENT ON FUNCTION ims._kpi_incident_months(date) IS 'Monthly incident KPI rows (the columns of ims.kpi_incident_monthly_fact) for every month from lo on, computed from ims.incident (lo NULL: all months); used by ims.refresh_kpis() and the live part of ims.v_incident_kpi_monthly';
 
 -- Where the live part of the view starts: the first month not stored, or the
 -- first dirty month when earlier; NULL when nothing is stored (all live).
 CREATE FUNCTION ims._kpi_live_from() RETURNS date
-LANGUAGE sql STABLE PARALLEL RESTRICTED
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE WHEN s.covered_until IS NOT NULL
@@ -512,3 +516,13 @@ COMMENT ON COLUMN ims.v_ci_impact.impacted_services IS 'Their names, comma-separ
 COMMENT ON COLUMN ims.v_ci_impact.open_incident_count IS 'Incidents on this CI (ci_id) neither resolved nor closed';
 COMMENT ON COLUMN ims.v_ci_impact.open_problem_count IS 'Problems on this CI (ci_id) neither resolved nor closed';
 COMMENT ON COLUMN ims.v_ci_impact.in_outage IS 'true while an outage (kind outage) of this CI is open';
+
+-- ---------------------------------------------------------------------------
+-- Readers.  (90_security.sql gives the views and ims._kpi_incident_months to
+-- ims_view_owner, which is subject to row-level security.)
+GRANT SELECT ON ims.v_incident, ims.v_incident_kpi_monthly, ims.v_service_availability_monthly,
+                ims.v_ci_impact TO ims_reader;
+-- The impact functions in v_ci_impact and v_service_availability_monthly read
+-- the CMDB with the reader's rights (the same grant 90_security.sql makes).
+GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
+                ims.ci_history, ims.ci_relation_history, ims.graph_version TO ims_reader;
