@@ -79,16 +79,25 @@ static bool wf_valid = false;
 static uint64 wf_generation = 0;
 
 /*
- * The snapshot the cache was last checked against.  A statement whose
- * snapshot sees exactly the same transactions (same local transaction, same
- * command id, same xmin, xmax and in-progress lists) sees the same rows, so
- * the triggers of one statement check the tables once, not once per row.
+ * Changes this backend made to the configuration tables: bumped by a
+ * statement trigger on each of them (ims._config_changed) and by every
+ * subtransaction abort.  Another transaction's changes show in the snapshot;
+ * our own show here, so the command id need not be compared (it moves with
+ * every statement a trigger runs, which would force a rescan per row).
+ */
+static uint64 wf_local_generation = 1;
+
+/*
+ * The snapshot the cache was last checked against.  A snapshot that sees
+ * exactly the same other transactions (same local transaction, same xmin,
+ * xmax and in-progress lists) and no new change of our own sees the same
+ * rows, so a statement and the triggers it fires check the tables once.
  */
 static struct
 {
 	bool		valid;
 	LocalTransactionId lxid;
-	CommandId	curcid;
+	uint64		local_generation;
 	TransactionId xmin;
 	TransactionId xmax;
 	uint32		xcnt;
@@ -104,7 +113,7 @@ wf_snapshot_is_checked(Snapshot snap)
 {
 	return wf_checked.valid &&
 		wf_checked.lxid == MyProc->lxid &&
-		wf_checked.curcid == snap->curcid &&
+		wf_checked.local_generation == wf_local_generation &&
 		wf_checked.xmin == snap->xmin &&
 		wf_checked.xmax == snap->xmax &&
 		wf_checked.xcnt == snap->xcnt &&
@@ -124,7 +133,7 @@ wf_snapshot_remember(Snapshot snap)
 		wf_snap_cxt = AllocSetContextCreate(TopMemoryContext, "ims workflow snapshot", ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(wf_snap_cxt);
 	wf_checked.lxid = MyProc->lxid;
-	wf_checked.curcid = snap->curcid;
+	wf_checked.local_generation = wf_local_generation;
 	wf_checked.xmin = snap->xmin;
 	wf_checked.xmax = snap->xmax;
 	wf_checked.xcnt = snap->xcnt;
@@ -793,6 +802,32 @@ ims_workflow_guard(PG_FUNCTION_ARGS)
 				 errhint("No transition leaves \"%s\" in workflow \"%s\".", from, wf->name)));
 	}
 	PG_RETURN_NULL();			/* not reached */
+}
+
+/* ims._config_changed(): statement trigger on the configuration tables. */
+IMS_FUNCTION(ims_config_changed);
+Datum
+ims_config_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("ims._config_changed() must be called as a trigger")));
+	wf_local_generation++;
+	return PointerGetDatum(NULL);
+}
+
+static void
+wf_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		wf_local_generation++;
+}
+
+void
+ims_workflow_init(void)
+{
+	RegisterSubXactCallback(wf_subxact_callback, NULL);
 }
 
 /* ims.workflow_state_category(workflow, state) → text */
