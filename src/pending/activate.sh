@@ -24,5 +24,23 @@ w=w[:i]+d.rstrip('\n')+"\n\n"+w[i:]
 w=w.replace("- [Restoring a dump](#restoring-a-dump): `ims._bulk_restore()`\n","- [Restoring a dump](#restoring-a-dump): `ims._bulk_restore()`\n- [SLA policies and clocks](#sla-policies-and-clocks): `ims.sla_policy`, `ims.incident_sla`, `ims.sla_event`, `ims.sla_tick`, `ims.sla_rebuild`\n")
 open('doc/workflows.md','w').write(w)
 PY
+python3 - <<'PY2'
+r=open('README.md').read()
+add='''
+## SLA clocks on a schedule
+
+`ims.sla_tick()` records warnings and breaches of running SLA clocks (and
+sends `NOTIFY ims_sla`); schedule it every minute with pg_cron in the database
+named by `cron.database_name`:
+
+```sql
+SELECT cron.schedule('ims-sla-tick', '* * * * *', 'select ims.sla_tick()');
+```
+
+See [doc/workflows.md](doc/workflows.md#sla-policies-and-clocks).
+'''
+i=r.index('## Licence and credits')
+open('README.md','w').write(r[:i]+add.lstrip('\n')+'\n'+r[i:])
+PY2
 git rm -q $P/doc_sla.md $P/README.md $P/activate.sh
 grep -n "sla.o" Makefile
