@@ -441,3 +441,48 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ims.sla_tick(timestamptz) IS 'Records each warning and breach crossed by at once in ims.sla_event with NOTIFY ims_sla; finds due clocks through the index on next_check_at; returns how many events it recorded';
+
+-- ---------------------------------------------------------------------------
+-- BI view of the live clocks (SPEC section 9).
+
+CREATE VIEW ims.v_sla_status AS
+SELECT s.incident_id,
+       i.number,
+       i.priority,
+       i.state AS incident_state,
+       s.policy_id,
+       p.name AS policy,
+       p.agreement,
+       p.metric,
+       coalesce(b.name, '24x7') AS calendar,
+       ims.sla_state(s.clock) AS clock_state,
+       round((extract(epoch FROM ims.sla_elapsed(s.clock, coalesce(b.cal, '24x7'::ims.calendar), now())) / 3600)::numeric, 2) AS elapsed_hours,
+       round((extract(epoch FROM ims.sla_remaining(s.clock, coalesce(b.cal, '24x7'::ims.calendar), now())) / 3600)::numeric, 2) AS remaining_hours,
+       ims.sla_progress(s.clock, coalesce(b.cal, '24x7'::ims.calendar), now()) AS progress,
+       s.due_at,
+       ims.sla_breached(s.clock, coalesce(b.cal, '24x7'::ims.calendar), now()) AS breached,
+       coalesce(s.breached_at, CASE WHEN ims.sla_breached(s.clock, coalesce(b.cal, '24x7'::ims.calendar), now()) THEN s.due_at END) AS breached_at,
+       i.tenant
+  FROM ims.incident_sla s
+  JOIN ims.incident i ON i.id = s.incident_id
+  JOIN ims.sla_policy p ON p.id = s.policy_id
+  LEFT JOIN ims.business_calendar b ON b.id = s.calendar_id;
+COMMENT ON VIEW ims.v_sla_status IS 'Live SLA clocks: one row per incident and policy, measured now';
+COMMENT ON COLUMN ims.v_sla_status.incident_id IS 'ims.incident.id';
+COMMENT ON COLUMN ims.v_sla_status.number IS 'Incident number (INC0000001)';
+COMMENT ON COLUMN ims.v_sla_status.priority IS 'Incident priority 1 (critical) to 5 (planning)';
+COMMENT ON COLUMN ims.v_sla_status.incident_state IS 'Incident state on the incident workflow';
+COMMENT ON COLUMN ims.v_sla_status.policy_id IS 'ims.sla_policy.id';
+COMMENT ON COLUMN ims.v_sla_status.policy IS 'Policy name';
+COMMENT ON COLUMN ims.v_sla_status.agreement IS 'sla, ola or uc';
+COMMENT ON COLUMN ims.v_sla_status.metric IS 'response or resolution';
+COMMENT ON COLUMN ims.v_sla_status.calendar IS 'Business calendar the clock runs in (24x7 when none)';
+COMMENT ON COLUMN ims.v_sla_status.clock_state IS 'running, paused or stopped';
+COMMENT ON COLUMN ims.v_sla_status.elapsed_hours IS 'Business hours elapsed now';
+COMMENT ON COLUMN ims.v_sla_status.remaining_hours IS 'Business hours left now (negative once breached)';
+COMMENT ON COLUMN ims.v_sla_status.progress IS 'Elapsed / target now (1 and more: breached)';
+COMMENT ON COLUMN ims.v_sla_status.due_at IS 'When a running clock reaches its target';
+COMMENT ON COLUMN ims.v_sla_status.breached IS 'Whether the target is reached now';
+COMMENT ON COLUMN ims.v_sla_status.breached_at IS 'When the target was reached';
+COMMENT ON COLUMN ims.v_sla_status.tenant IS 'Incident tenant (row-level security)';
+GRANT SELECT ON ims.v_sla_status TO ims_reader;
