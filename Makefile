@@ -10,11 +10,17 @@ MODULE_big = ims
 
 # Plain C without PostgreSQL headers (unit-tested and fuzzed on its own).
 CORE_OBJS = \
-	src/core/civil.o
+	src/core/civil.o \
+	src/core/ims_status.o \
+	src/core/calendar_parse.o \
+	src/core/calendar_math.o \
+	src/core/sla_clock_math.o
 
 # SQL-callable glue.
 GLUE_OBJS = \
-	src/ims.o
+	src/ims.o \
+	src/calendar.o \
+	src/sla_clock.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
