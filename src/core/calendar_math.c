@@ -57,10 +57,13 @@
 /* ------------------------------------------------------------------ */
 /* days and windows                                                     */
 
+/* 0 = Monday; 2000-01-01 (day 0) was a Saturday */
 static inline int
 wday(int32_t day)
 {
-	return ims_iso_weekday(day) - 1;	/* 0 = Monday */
+	int			m = (int) ((day + 5) % 7);
+
+	return m < 0 ? m + 7 : m;
 }
 
 static bool
@@ -95,15 +98,19 @@ closed_lower(const ImsCalendar *cal, int32_t day)
 	return lo;
 }
 
-static bool
+static inline bool
 explicit_closed(const ImsCalendar *cal, int32_t day)
 {
-	int32_t		i = closed_lower(cal, day);
+	int32_t		i;
+
+	if (cal->nclosed == 0 || day < cal->closed[0].first || day > cal->closed[cal->nclosed - 1].last)
+		return false;
+	i = closed_lower(cal, day);
 
 	return i < cal->nclosed && cal->closed[i].first <= day;
 }
 
-static bool
+static inline bool
 is_closed(const ImsCalendar *cal, int32_t day)
 {
 	return explicit_closed(cal, day) || yearly_closed(cal, day);
@@ -439,15 +446,12 @@ day_of(int64_t x)
 	return (int32_t) ims_floor_div(x, DAY);
 }
 
-/* Business time of the windows of `day` lying before x. */
-static int64_t
-part_before(const ImsCalendar *cal, int32_t day, int64_t x)
+/* Business time of windows w (of the day starting at base) lying before x. */
+static inline int64_t
+win_before(const ImsWindow *w, int n, int64_t base, int64_t x)
 {
-	const ImsWindow *w;
-	int			n = ims_cal_day_windows(cal, day, &w),
-				i;
-	int64_t		base = (int64_t) day * DAY,
-				v = 0;
+	int64_t		v = 0;
+	int			i;
 
 	for (i = 0; i < n; i++)
 	{
@@ -461,15 +465,12 @@ part_before(const ImsCalendar *cal, int32_t day, int64_t x)
 	return v;
 }
 
-/* Business time of the windows of `day` lying at or after x. */
-static int64_t
-part_after(const ImsCalendar *cal, int32_t day, int64_t x)
+/* Business time of windows w lying at or after x. */
+static inline int64_t
+win_after(const ImsWindow *w, int n, int64_t base, int64_t x)
 {
-	const ImsWindow *w;
-	int			n = ims_cal_day_windows(cal, day, &w),
-				i;
-	int64_t		base = (int64_t) day * DAY,
-				v = 0;
+	int64_t		v = 0;
+	int			i;
 
 	for (i = n - 1; i >= 0; i--)
 	{
@@ -489,6 +490,15 @@ ims_cal_local_measure(const ImsCalendar *cal, int64_t x, int64_t y)
 {
 	int32_t		dx,
 				dy;
+	const ImsWindow *wxp,
+			   *wx,
+			   *wyp,
+			   *wy;
+	int			nxp,
+				nx,
+				nyp,
+				ny;
+	int64_t		v;
 
 	if (x > y)
 		return -ims_cal_local_measure(cal, y, x);
@@ -496,9 +506,25 @@ ims_cal_local_measure(const ImsCalendar *cal, int64_t x, int64_t y)
 		return 0;
 	dx = day_of(x);
 	dy = day_of(y);
-	return ims_cal_sum_days(cal, 0, dx, dy)
-		- part_after(cal, dy - 1, y) + part_before(cal, dy, y)
-		+ part_after(cal, dx - 1, x) - part_before(cal, dx, x);
+	nxp = ims_cal_day_windows(cal, dx - 1, &wxp);
+	nx = ims_cal_day_windows(cal, dx, &wx);
+	if (dy == dx)
+	{
+		wyp = wxp, nyp = nxp, wy = wx, ny = nx;
+		v = 0;
+	}
+	else
+	{
+		if (dy == dx + 1)
+			wyp = wx, nyp = nx;
+		else
+			nyp = ims_cal_day_windows(cal, dy - 1, &wyp);
+		ny = ims_cal_day_windows(cal, dy, &wy);
+		v = ims_cal_sum_days(cal, 0, dx, dy);
+	}
+	return v
+		- win_after(wyp, nyp, (int64_t) (dy - 1) * DAY, y) + win_before(wy, ny, (int64_t) dy * DAY, y)
+		+ win_after(wxp, nxp, (int64_t) (dx - 1) * DAY, x) - win_before(wx, nx, (int64_t) dx * DAY, x);
 }
 
 /*
@@ -901,9 +927,31 @@ zones_for(ImsCalendar *cal, ImsTransition *t, int32_t n, ImsError *err)
 	int32_t		i;
 
 	for (i = 0; i < n; i++)
+	{
 		if (!compute_zone(cal, &t[i]))
 			return ims_fail(err, IMS_ERR_INTERNAL, "out of memory");
+		t[i].band = ims_cal_local_measure(cal, t[i].at + t[i].off_after, t[i].at + t[i].off_before);
+	}
 	return IMS_OK;
+}
+
+/* Prefix sums of band adjustments and zone counts over the cache. */
+static void
+finish_prefix(ImsCalendar *cal)
+{
+	int64_t		b = 0;
+	int32_t		z = 0,
+				i;
+
+	for (i = 0; i < cal->ntrans; i++)
+	{
+		cal->trans[i].cum_band = b;
+		cal->trans[i].cum_zones = z;
+		b += cal->trans[i].band;
+		z += cal->trans[i].z1 < cal->trans[i].z2 ? 1 : 0;
+	}
+	cal->band_total = b;
+	cal->zones_total = z;
 }
 
 /* Make sure the transitions in [lo, hi] are cached. */
@@ -947,6 +995,7 @@ ensure_cover(ImsCalendar *cal, int64_t lo, int64_t hi, ImsError *err)
 			cal->cov_hi = INT64_MAX;
 			cal->off_lo = o0;
 			cal->cache_valid = true;
+			finish_prefix(cal);
 			return IMS_OK;
 		}
 		st = collect(cal, from, to, false, &cal->trans, &cal->ntrans, &cal->trans_cap, &off, &final, err);
@@ -959,6 +1008,7 @@ ensure_cover(ImsCalendar *cal, int64_t lo, int64_t hi, ImsError *err)
 		cal->cov_hi = final ? INT64_MAX : to;
 		cal->off_lo = off;
 		cal->cache_valid = true;
+		finish_prefix(cal);
 		return IMS_OK;
 	}
 
@@ -1012,6 +1062,7 @@ ensure_cover(ImsCalendar *cal, int64_t lo, int64_t hi, ImsError *err)
 		if (tmp && cal->mem.free)
 			cal->mem.free(cal->mem.arg, tmp);
 	}
+	finish_prefix(cal);
 	return IMS_OK;
 }
 
@@ -1043,23 +1094,31 @@ offset_cached(const ImsCalendar *cal, int64_t u)
 	return i == 0 ? cal->off_lo : cal->trans[i - 1].off_after;
 }
 
-/* Segmented measure of [a, b), a <= b: local(u) in L, no fix-ups. */
+static inline int64_t
+cum_band(const ImsCalendar *cal, int32_t k)
+{
+	return k < cal->ntrans ? cal->trans[k].cum_band : cal->band_total;
+}
+
+static inline int32_t
+cum_zones(const ImsCalendar *cal, int32_t k)
+{
+	return k < cal->ntrans ? cal->trans[k].cum_zones : cal->zones_total;
+}
+
+/*
+ * Segmented measure of [a, b), a <= b: instants whose local time lies in a
+ * window, no fix-ups.  Telescoped over the transitions inside: O(log n).
+ */
 static int64_t
 seg_measure(const ImsCalendar *cal, int64_t a, int64_t b)
 {
 	int32_t		i = trans_after(cal, a);
+	int32_t		j = trans_after(cal, b - 1);	/* transitions in (a, b) are i .. j-1 */
 	int64_t		o0 = i == 0 ? cal->off_lo : cal->trans[i - 1].off_after;
-	int64_t		o = o0,
-				v = 0;
+	int64_t		on = j > i ? cal->trans[j - 1].off_after : o0;
 
-	for (; i < cal->ntrans && cal->trans[i].at < b; i++)
-	{
-		const ImsTransition *t = &cal->trans[i];
-
-		v += ims_cal_local_measure(cal, t->at + t->off_after, t->at + t->off_before);
-		o = t->off_after;
-	}
-	return v + ims_cal_local_measure(cal, a + o0, b + o);
+	return ims_cal_local_measure(cal, a + o0, b + on) + (cum_band(cal, j) - cum_band(cal, i));
 }
 
 static int64_t
@@ -1111,7 +1170,13 @@ measure(ImsCalendar *cal, int64_t a, int64_t b, int64_t *res, ImsError *err)
 		return st;
 	v = seg_measure(cal, a, b);
 	/* fix-up zones touching [a, b) */
-	for (i = trans_after(cal, a - ZONE_REACH); i < cal->ntrans && cal->trans[i].at <= b + ZONE_REACH; i++)
+	i = trans_after(cal, a - ZONE_REACH);
+	if (cum_zones(cal, trans_after(cal, b + ZONE_REACH)) == cum_zones(cal, i))
+	{
+		*res = v;
+		return IMS_OK;
+	}
+	for (; i < cal->ntrans && cal->trans[i].at <= b + ZONE_REACH; i++)
 	{
 		const ImsTransition *t = &cal->trans[i];
 		int64_t		p,

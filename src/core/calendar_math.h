@@ -106,6 +106,9 @@ typedef struct ImsTransition
 	int64_t		z2;
 	int32_t		nimg;
 	int32_t		img_first;		/* images in cal->zimg[img_first ...], merged, sorted */
+	int64_t		band;			/* local business time skipped (<0) or repeated (>0) */
+	int64_t		cum_band;		/* sum of band over the cached transitions before this one */
+	int32_t		cum_zones;		/* number of fix-up zones before this one */
 } ImsTransition;
 
 /* Per-metric derived data: metric 0 = business microseconds, 1 = business days. */
@@ -154,6 +157,8 @@ typedef struct ImsCalendar
 	int32_t		ntrans;
 	int32_t		trans_cap;
 	ImsTransition *trans;
+	int64_t		band_total;		/* sum of band over all cached transitions */
+	int32_t		zones_total;
 	int32_t		nzimg;
 	int32_t		zimg_cap;
 	int64_t    *zimg;			/* pairs of UTC instants */

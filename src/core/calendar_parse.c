@@ -891,7 +891,8 @@ normalise_windows(ParseState *ps, TmpWin *w, size_t n, ImsWindow *out, int32_t *
 	size_t		i;
 	int32_t		k = 0;
 
-	qsort(w, n, sizeof(TmpWin), cmp_tmpwin);
+	if (n > 1)
+		qsort(w, n, sizeof(TmpWin), cmp_tmpwin);
 	for (i = 0; i < n; i++)
 	{
 		if (k > 0 && out[k - 1].end > w[i].start)
@@ -908,11 +909,11 @@ normalise_windows(ParseState *ps, TmpWin *w, size_t n, ImsWindow *out, int32_t *
 			return clause_error_at(ps, w[i].clause_off, w[i].clause_len,
 								   "Windows %s-%s and %s-%s on %s overlap.", a1, a2, b1, b2, what);
 		}
-		if (k > 0 && out[k - 1].end == w[i].start)
+		/* touching windows merge, unless the result could not be written
+		 * as one window (24 hours from a start other than 00:00) */
+		if (k > 0 && out[k - 1].end == w[i].start &&
+			(w[i].end - out[k - 1].start < 1440 || (out[k - 1].start == 0 && w[i].end == 1440)))
 		{
-			if (w[i].end - out[k - 1].start > 1440)
-				return clause_error_at(ps, w[i].clause_off, w[i].clause_len,
-									   "Windows on %s joined together last longer than 24 hours.", what);
 			out[k - 1].end = w[i].end;
 			continue;
 		}

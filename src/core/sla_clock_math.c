@@ -388,7 +388,7 @@ parse_utc(Cursor *c, int64_t *out)
 		!cur_digits(c, 2, 2, &h) || !cur_char(c, ':') || !cur_digits(c, 2, 2, &mi) ||
 		!cur_char(c, ':') || !cur_digits(c, 2, 2, &s) || !cur_fraction(c, &f) || !cur_char(c, 'Z'))
 		return false;
-	if (y < 1 || !ims_valid_date((int32_t) y, (int) mo, (int) d) || h > 23 || mi > 59 || s > 59)
+	if (y < 1 || y > 294276 || !ims_valid_date((int32_t) y, (int) mo, (int) d) || h > 23 || mi > 59 || s > 59)
 		return false;
 	*out = (int64_t) ims_days_from_civil((int32_t) y, (int) mo, (int) d) * IMS_USECS_PER_DAY +
 		(int64_t) h * IMS_USECS_PER_HOUR + (int64_t) mi * IMS_USECS_PER_MIN +
