@@ -21,6 +21,8 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "nodes/pg_list.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -236,6 +238,9 @@ struct ImsCalendarCache
 	int			n;
 	uint64		tick;
 	CacheEntry	e[IMS_CALENDAR_CACHE_SIZE];
+	/* calendar_arg(): the argument is a Const of this call site's expression */
+	int8		const_arg;		/* -1 unknown, 0 no, 1 yes */
+	ImsCalendar *const_cal;
 };
 
 ImsCalendarCache *
@@ -244,6 +249,7 @@ ims_calendar_cache_create(MemoryContext mcxt)
 	ImsCalendarCache *c = MemoryContextAllocZero(mcxt, sizeof(ImsCalendarCache));
 
 	c->mcxt = mcxt;
+	c->const_arg = -1;
 	return c;
 }
 
@@ -282,6 +288,8 @@ ims_calendar_cache_get(ImsCalendarCache *cache, Datum d)
 		for (i = 1; i < cache->n; i++)
 			if (cache->e[i].used < cache->e[victim].used)
 				victim = i;
+		if (cache->const_cal == cache->e[victim].cal)
+			cache->const_cal = NULL;
 		MemoryContextDelete(cache->e[victim].cxt);
 		memset(&cache->e[victim], 0, sizeof(CacheEntry));
 	}
@@ -327,11 +335,40 @@ ims_calendar_from_datum(FunctionCallInfo fcinfo, Datum d)
 	return ims_calendar_cache_get(cache, d);
 }
 
-/* The calendar of argument argno of an SQL-callable function. */
-static inline ImsCalendar *
+/*
+ * The calendar of argument argno of an SQL-callable function.  When that
+ * argument is a Const in the calling expression (a calendar literal), its
+ * value cannot change for this FmgrInfo, so after the first call the parsed
+ * calendar is returned without detoasting or comparing bytes.  Params are not
+ * trusted this way (PL/pgSQL re-evaluates one expression with new values).
+ */
+static ImsCalendar *
 calendar_arg(FunctionCallInfo fcinfo, int argno)
 {
-	return ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(argno));
+	ImsCalendarCache *cache = (ImsCalendarCache *) fcinfo->flinfo->fn_extra;
+	ImsCalendar *cal;
+
+	if (cache == NULL)
+	{
+		cache = ims_calendar_cache_create(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->const_arg < 0)
+	{
+		Node	   *expr = fcinfo->flinfo->fn_expr;
+		List	   *args = NIL;
+
+		if (expr && IsA(expr, FuncExpr))
+			args = ((FuncExpr *) expr)->args;
+		cache->const_arg = (args != NIL && argno < list_length(args) &&
+							IsA(list_nth(args, argno), Const)) ? 1 : 0;
+	}
+	if (cache->const_arg == 1 && cache->const_cal != NULL)
+		return cache->const_cal;
+	cal = ims_calendar_cache_get(cache, PG_GETARG_DATUM(argno));
+	if (cache->const_arg == 1)
+		cache->const_cal = cal;
+	return cal;
 }
 
 const char *

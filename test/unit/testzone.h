@@ -29,7 +29,7 @@ static TestZone tz_utc = {0, 0, {0}, {0}},
 			tz_fixed = {1, 0, {0}, {0}},
 			tz_eu = {2, 0, {0}, {0}};
 
-static int32_t
+static inline int32_t
 tz_last_sunday(int32_t y, int m)
 {
 	int32_t		d = ims_days_from_civil(y, m, ims_days_in_month(y, m));
@@ -39,7 +39,7 @@ tz_last_sunday(int32_t y, int m)
 	return d;
 }
 
-static void
+static inline void
 tz_init(void)
 {
 	int32_t		y;
@@ -54,7 +54,7 @@ tz_init(void)
 	}
 }
 
-static bool
+static inline bool
 tz_offset_at(void *arg, int64_t u, int64_t *off, int64_t *next, int64_t *next_off)
 {
 	TestZone   *z = arg;
@@ -84,7 +84,7 @@ tz_offset_at(void *arg, int64_t u, int64_t *off, int64_t *next, int64_t *next_of
 }
 
 /* PostgreSQL's DetermineTimeZoneOffset, on microseconds. */
-static int64_t
+static inline int64_t
 tz_local_to_utc(void *arg, int64_t l)
 {
 	int64_t		ob,
@@ -104,7 +104,7 @@ tz_local_to_utc(void *arg, int64_t l)
 	return bt > at ? bt : at;
 }
 
-static bool
+static inline bool
 tz_check(void *arg, const char *name, char *canon, size_t sz)
 {
 	if (strcmp(name, "UTC") == 0 || strcmp(name, "Fixed+2") == 0 || strcmp(name, "TestEU") == 0)
@@ -121,13 +121,13 @@ tz_check(void *arg, const char *name, char *canon, size_t sz)
 	return false;
 }
 
-static void *
+static inline void *
 tz_alloc(void *arg, size_t n)
 {
 	return malloc(n);
 }
 
-static void
+static inline void
 tz_free(void *arg, void *p)
 {
 	free(p);
@@ -135,7 +135,7 @@ tz_free(void *arg, void *p)
 
 static const ImsMem tz_mem = {tz_alloc, tz_free, NULL};
 
-static void
+static inline void
 tz_attach(ImsCalendar *cal)
 {
 	ImsZoneOps	ops;
@@ -147,7 +147,7 @@ tz_attach(ImsCalendar *cal)
 	ims_cal_attach_zone(cal, &ops);
 }
 
-static ImsCalendar *
+static inline ImsCalendar *
 tz_parse(const char *text)
 {
 	ImsCalendar *cal = NULL;
@@ -167,7 +167,7 @@ typedef struct RefImg
 				e;
 } RefImg;
 
-static int
+static inline int
 ref_cmp(const void *a, const void *b)
 {
 	const RefImg *x = a,
@@ -177,7 +177,7 @@ ref_cmp(const void *a, const void *b)
 }
 
 /* merged images of windows of days [d1, d2]; caller frees */
-static RefImg *
+static inline RefImg *
 ref_images(ImsCalendar *cal, int32_t d1, int32_t d2, int *nout)
 {
 	int			cap = 64,
@@ -224,7 +224,7 @@ ref_images(ImsCalendar *cal, int32_t d1, int32_t d2, int *nout)
 	return v;
 }
 
-static int64_t
+static inline int64_t
 ref_measure(ImsCalendar *cal, int64_t a, int64_t b)
 {
 	int			n,
@@ -248,7 +248,7 @@ ref_measure(ImsCalendar *cal, int64_t a, int64_t b)
 }
 
 /* earliest t2 >= t with ref_measure(t, t2) = r (r > 0), searching up to horizon days */
-static bool
+static inline bool
 ref_add(ImsCalendar *cal, int64_t t, int64_t r, int horizon, int64_t *out)
 {
 	int			n,
@@ -276,7 +276,7 @@ ref_add(ImsCalendar *cal, int64_t t, int64_t r, int horizon, int64_t *out)
 }
 
 /* latest t2 <= t with ref_measure(t2, t) = r (r > 0) */
-static bool
+static inline bool
 ref_sub(ImsCalendar *cal, int64_t t, int64_t r, int horizon, int64_t *out)
 {
 	int			n,
