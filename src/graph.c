@@ -596,14 +596,14 @@ closure(FunctionCallInfo fcinfo, bool impact)
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int64GetDatum(g->ids[v]);
-		values[1] = Int32GetDatum(g->dist[v]);
-		if (g->via[v] < 0)
+		values[1] = Int32GetDatum(g->visit[v].dist);
+		if (g->visit[v].via < 0)
 		{
 			values[2] = (Datum) 0;
 			nulls[2] = true;
 		}
 		else
-			values[2] = Int64GetDatum(g->ids[g->via[v]]);
+			values[2] = Int64GetDatum(g->ids[g->visit[v].via]);
 		tuplestore_putvalues(ts, td, values, nulls);
 		if ((i & 4095) == 4095)
 			CHECK_FOR_INTERRUPTS();
