@@ -135,8 +135,8 @@ over_lower(const ImsCalendar *cal, int32_t day)
 	return lo;
 }
 
-int
-ims_cal_day_windows(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
+static int
+day_windows_slow(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
 {
 	if (cal->nover)
 	{
@@ -155,6 +155,28 @@ ims_cal_day_windows(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
 	}
 	*w = cal->wk[wday(day)];
 	return cal->nwk[wday(day)];
+}
+
+int
+ims_cal_day_windows(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
+{
+	/* the memo is a cache inside an otherwise immutable value */
+	ImsDayMemo *m = (ImsDayMemo *) &cal->memo[(uint32_t) day % IMS_DAY_MEMO];
+
+	if (cal->nover == 0 && cal->nclosed == 0 && cal->nyearly == 0)
+	{
+		*w = cal->wk[wday(day)];
+		return cal->nwk[wday(day)];
+	}
+	if (m->day != day || m->w == NULL)
+	{
+		m->n = day_windows_slow(cal, day, &m->w);
+		if (m->w == NULL)
+			m->w = cal->wk[0];	/* n = 0: any non-NULL pointer marks the entry filled */
+		m->day = day;
+	}
+	*w = m->w;
+	return m->n;
 }
 
 static int64_t
@@ -349,6 +371,11 @@ ims_cal_prepare(ImsCalendar *cal, ImsError *err)
 				jwd;
 	int32_t		i;
 
+	for (i = 0; i < IMS_DAY_MEMO; i++)
+	{
+		cal->memo[i].day = 0;
+		cal->memo[i].w = NULL;
+	}
 	for (metric = 0; metric < 2; metric++)
 	{
 		ImsCalMetric *mt = &cal->m[metric];
@@ -1169,6 +1196,11 @@ measure(ImsCalendar *cal, int64_t a, int64_t b, int64_t *res, ImsError *err)
 	if (st != IMS_OK)
 		return st;
 	v = seg_measure(cal, a, b);
+	if (cal->zones_total == 0)
+	{
+		*res = v;
+		return IMS_OK;
+	}
 	/* fix-up zones touching [a, b) */
 	i = trans_after(cal, a - ZONE_REACH);
 	if (cum_zones(cal, trans_after(cal, b + ZONE_REACH)) == cum_zones(cal, i))
@@ -1223,6 +1255,8 @@ ims_cal_business_time(ImsCalendar *cal, int64_t from, int64_t to, int64_t *resul
 static ImsStatus
 no_time(ImsCalendar *cal, ImsError *err, bool forward)
 {
+	if (cal->open_forever)
+		return ims_fail(err, IMS_ERR_RANGE, "timestamp out of range");
 	ims_fail(err, IMS_ERR_NO_TIME, "not enough business time in the calendar %s this instant",
 			 forward ? "after" : "before");
 	ims_fail_detail(err, "The calendar's opening hours, closed dates and date-specific entries leave too little business time within the range of timestamps.");
