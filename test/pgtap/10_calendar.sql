@@ -2,7 +2,7 @@
 -- random cases (seeded, so a failure can be replayed), errors by SQLSTATE,
 -- and the catalog labels SPEC section 11 relies on.
 BEGIN;
-SELECT plan(50);
+SELECT plan(53);
 SET LOCAL timezone = 'UTC';
 SELECT setseed(0.42);
 
@@ -57,6 +57,14 @@ SELECT ok(bool_and(ims.business_time('24x7', t, t + span) = justify_hours(span) 
   FROM cases;
 
 SELECT ok(bool_and(ims.business_add(c, t, '0') = t), 'business_add of zero returns t') FROM cases;
+
+SELECT ok(bool_and(ims.business_time(c, t, ims.business_add(c, t, d) - interval '1 microsecond') < d),
+          'business_add returns the earliest such instant') FROM cases WHERE d > '0';
+SELECT ok(bool_and(ims.business_time(c, ims.business_add(c, t, -d) + interval '1 microsecond', t) < d),
+          'a negative business_add returns the latest such instant') FROM cases WHERE d > '0';
+SELECT ok(bool_and(ims.business_days_add(c, ims.business_days_add(c, t, 3), -3) = t),
+          'business_days_add(+3) then (-3) returns to a business instant (office hours, no overnight windows)')
+  FROM cases WHERE name = 'berlin office' AND ims.is_business_time(c, t);
 
 SELECT ok(bool_and(ims.business_add(c, t, d) = ims.business_add(c, ims.next_business_time(c, t), d)),
           'a duration from a closed instant starts at the next opening') FROM cases WHERE d > '0';
