@@ -79,23 +79,23 @@ yearly_closed(const ImsCalendar *cal, int32_t day)
 	return cal->yearly_set[m][d] != 0;
 }
 
-/* Index of the first closed range whose last day is >= day. */
-static int32_t
+/* Index of the first closed range whose last day is >= day (branch-free). */
+static inline int32_t
 closed_lower(const ImsCalendar *cal, int32_t day)
 {
-	int32_t		lo = 0,
-				hi = cal->nclosed;
+	const ImsDayRange *base = cal->closed;
+	int32_t		n = cal->nclosed;
 
-	while (lo < hi)
+	if (n == 0)
+		return 0;
+	while (n > 1)
 	{
-		int32_t		mid = lo + (hi - lo) / 2;
+		int32_t		half = n / 2;
 
-		if (cal->closed[mid].last < day)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = (base[half - 1].last < day) ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (int32_t) (base - cal->closed) + (base->last < day ? 1 : 0);
 }
 
 static inline bool
@@ -295,21 +295,28 @@ sum_closed(const ImsCalendar *cal, const ImsCalMetric *mt, int32_t d1, int32_t d
 	if (cal->nclosed == 0 || d1 >= d2)
 		return 0;
 	i0 = closed_lower(cal, d1);
-	/* i1: first range with first >= d2 */
+	/* i1: first range with first >= d2 (a short scan for short spans) */
+	i1 = i0;
+	while (i1 < cal->nclosed && cal->closed[i1].first < d2)
 	{
-		int32_t		lo = i0,
-					hi = cal->nclosed;
-
-		while (lo < hi)
+		if (i1 - i0 > 8)
 		{
-			int32_t		mid = lo + (hi - lo) / 2;
+			int32_t		lo = i1,
+						hi = cal->nclosed;
 
-			if (cal->closed[mid].first < d2)
-				lo = mid + 1;
-			else
-				hi = mid;
+			while (lo < hi)
+			{
+				int32_t		mid = lo + (hi - lo) / 2;
+
+				if (cal->closed[mid].first < d2)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			i1 = lo;
+			break;
 		}
-		i1 = lo;
+		i1++;
 	}
 	if (i0 >= i1)
 		return 0;
@@ -1093,23 +1100,23 @@ ensure_cover(ImsCalendar *cal, int64_t lo, int64_t hi, ImsError *err)
 	return IMS_OK;
 }
 
-/* Index of the first cached transition with at > u. */
-static int32_t
+/* Index of the first cached transition with at > u (branch-free search). */
+static inline int32_t
 trans_after(const ImsCalendar *cal, int64_t u)
 {
-	int32_t		lo = 0,
-				hi = cal->ntrans;
+	const ImsTransition *base = cal->trans;
+	int32_t		n = cal->ntrans;
 
-	while (lo < hi)
+	if (n == 0)
+		return 0;
+	while (n > 1)
 	{
-		int32_t		mid = lo + (hi - lo) / 2;
+		int32_t		half = n / 2;
 
-		if (cal->trans[mid].at <= u)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = (base[half].at <= u) ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (int32_t) (base - cal->trans) + (base->at <= u ? 1 : 0);
 }
 
 /* Offset in force at u (u covered by the cache). */
@@ -1141,10 +1148,20 @@ static int64_t
 seg_measure(const ImsCalendar *cal, int64_t a, int64_t b)
 {
 	int32_t		i = trans_after(cal, a);
-	int32_t		j = trans_after(cal, b - 1);	/* transitions in (a, b) are i .. j-1 */
+	int32_t		j = i;			/* transitions in (a, b) are i .. j-1 */
 	int64_t		o0 = i == 0 ? cal->off_lo : cal->trans[i - 1].off_after;
-	int64_t		on = j > i ? cal->trans[j - 1].off_after : o0;
+	int64_t		on;
 
+	while (j < cal->ntrans && cal->trans[j].at < b)
+	{
+		if (j - i > 8)
+		{
+			j = trans_after(cal, b - 1);
+			break;
+		}
+		j++;
+	}
+	on = j > i ? cal->trans[j - 1].off_after : o0;
 	return ims_cal_local_measure(cal, a + o0, b + on) + (cum_band(cal, j) - cum_band(cal, i));
 }
 
