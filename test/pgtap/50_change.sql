@@ -2,7 +2,7 @@
 -- every conflict kind alone and combined, enforcement (IM002), emergency
 -- changes and blackouts, invalidation on re-planning, change_next_slot.
 BEGIN;
-SELECT plan(77);
+SELECT plan(82);
 
 -- A small CMDB:  svc (business service) -> app -> db -> srv1 ;  db2 -> srv2 ;
 -- old (a retired server).  "a -> b" means a depends on b.
@@ -275,6 +275,20 @@ SELECT is(ims.change_next_slot(:sl, '2026-09-01 09:00+00', '1 day'), '[2026-09-0
           'next_slot skips a colliding change on the same CI');
 SELECT is(ims.change_next_slot(:sl, '2026-12-21 00:00+00', '5 days'), NULL::tstzrange, 'NULL when nothing fits within the horizon');
 SELECT throws_ok(format('SELECT ims.change_next_slot(%s)', :nw), 'IM004', NULL, 'next_slot needs a planned length (IM004)');
+
+-- ------------------------------------------------------- maintenance windows
+-- db2 may change only at weekends (2026-06-06 is a Saturday).
+INSERT INTO ims.maintenance_window (ci_id, cal) VALUES (:db2, 'tz UTC; sat 00:00-24:00; sun 00:00-24:00');
+SELECT pg_temp.new_change('mw ok', 'standard', 'low', '[2026-06-06 10:00+00,2026-06-06 12:00+00)', ARRAY[:db2]) AS mw1 \gset
+SELECT is(pg_temp.kinds(:mw1), '{}'::text[], 'inside the maintenance window: no conflict');
+SELECT pg_temp.new_change('mw bad', 'standard', 'low', '[2026-06-05 23:00+00,2026-06-06 01:00+00)', ARRAY[:db2]) AS mw2 \gset
+SELECT is(pg_temp.kinds(:mw2), ARRAY['OUTSIDE_MAINTENANCE_WINDOW'], 'outside_maintenance_window alone (starts on Friday)');
+SELECT is((SELECT ci_id FROM ims.change_conflicts(:mw2)), :db2::bigint, '... naming the CI');
+SELECT is(ims.change_next_slot(:mw2, '2026-06-05 12:00+00', '7 days'), '[2026-06-06 00:00+00,2026-06-06 02:00+00)'::tstzrange,
+          'next_slot moves it into the weekend window');
+SELECT pg_temp.new_change('mw combined', 'normal', 'low', '[2026-12-23 10:00+00,2026-12-23 11:00+00)', ARRAY[:db2]) AS mw3 \gset
+SELECT is(pg_temp.kinds(:mw3), ARRAY['BLACKOUT', 'MISSING_APPROVAL', 'OUTSIDE_MAINTENANCE_WINDOW'],
+          'outside_maintenance_window combined with a blackout and a missing approval');
 
 -- the outcome and the actual window
 SELECT throws_ok(format('UPDATE ims.change_request SET state = %L WHERE id = %s', 'review', :s1), 'IM004', NULL,
