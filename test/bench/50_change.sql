@@ -225,8 +225,19 @@ SELECT bench.record('change: change_conflicts, 10 leaf CIs (databases, applicati
     'SELECT * FROM bench.change_plain_50002',
     'ims >= 10x faster', 10.0, 15);
 
--- The scheduling assistant on the same data (information: no baseline).
+-- The scheduling assistant on the same data (information: no baseline):
+-- the week-long change, then a 5-hour change on the 10 leaf CIs whose
+-- databases may change only on Berlin weeknights and weekends, not at Easter
+-- (from Good Friday 02:00 in Berlin the next fit is Tuesday night).
 SELECT ims.change_next_slot(50001, '2026-03-02 00:00+00') AS next_slot;
 \timing on
 SELECT ims.change_next_slot(50001, '2026-03-02 00:00+00') AS next_slot;
+\timing off
+INSERT INTO ims.maintenance_window (ci_id, cal)
+SELECT ci_id, 'tz Europe/Berlin; mon-thu 22:00-06:00; fri 22:00-24:00; sat 00:00-24:00; sun 00:00-24:00; closed 2026-04-03..2026-04-06'
+  FROM ims.change_ci WHERE change_id = 50002 AND ci_id BETWEEN :db_lo AND :db_hi;
+UPDATE ims.change_request SET planned = '[2026-04-03 00:00+00,2026-04-03 05:00+00)' WHERE id = 50002;
+SELECT ims.change_next_slot(50002, '2026-04-03 00:00+00') AS next_slot;
+\timing on
+SELECT ims.change_next_slot(50002, '2026-04-03 00:00+00') AS next_slot;
 \timing off
