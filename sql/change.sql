@@ -74,7 +74,7 @@ INSERT INTO ims.change_approval (change_id, decision) VALUES (1, 'approved');
 RESET ROLE;
 UPDATE ims.change_request SET state = 'scheduled' WHERE id = 1 RETURNING number, state, planned;
 
--- blackouts: global, per class (with subclasses), per service (with what it depends on)
+-- blackouts: global, per class (with subclasses), per service (with what it depends on and what depends on it)
 INSERT INTO ims.blackout_window (name, period, service_id) VALUES ('shop summer sale', '[2026-07-01,2026-07-15)', 1);
 INSERT INTO ims.change_request (title, type, risk, planned)
 VALUES ('Replace disk in db-host-1', 'emergency', 'high', '[2026-07-03 02:00+00,2026-07-03 03:00+00)');

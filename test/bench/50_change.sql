@@ -126,8 +126,12 @@ WITH me AS (SELECT * FROM ims.change_request WHERE id = :target),
         WITH RECURSIVE s(bid, ci_id) AS (
             SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
             UNION
-            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id)
-        SELECT * FROM s),
+            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id),
+        u(bid, ci_id) AS (
+            SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
+            UNION
+            SELECT u.bid, x.source_id FROM u JOIN ims.ci_relation x ON x.target_id = u.ci_id)
+        SELECT * FROM s UNION SELECT * FROM u),
      down AS (
         WITH RECURSIVE d(ci_id) AS (
             SELECT ci_id FROM cis
@@ -183,8 +187,12 @@ WITH me AS (SELECT * FROM ims.change_request WHERE id = :target),
         WITH RECURSIVE s(bid, ci_id) AS (
             SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
             UNION
-            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id)
-        SELECT * FROM s),
+            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id),
+        u(bid, ci_id) AS (
+            SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
+            UNION
+            SELECT u.bid, x.source_id FROM u JOIN ims.ci_relation x ON x.target_id = u.ci_id)
+        SELECT * FROM s UNION SELECT * FROM u),
      down AS (
         WITH RECURSIVE d(ci_id) AS (
             SELECT ci_id FROM cis
