@@ -233,6 +233,10 @@ END
 $fn$;
 COMMENT ON FUNCTION ims.refresh_kpis(bool) IS 'Stores the monthly incident KPIs of every closed month that is new or touched since the last run (all of them with full_rebuild); returns the fact rows written.  Schedule it with pg_cron: cron.schedule(''ims-kpi-refresh'', ''*/15 * * * *'', ''select ims.refresh_kpis()'')';
 
+-- Refreshing is an administrator's (or pg_cron's) job.
+REVOKE EXECUTE ON FUNCTION ims.refresh_kpis(bool) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ims.refresh_kpis(bool) TO ims_admin;
+
 -- Dirty marks: a row trigger that fires only when a KPI column changed (its
 -- WHEN clause is checked in C, so state changes between open states, title,
 -- assignee ... cost nothing); it records the months the change may have
