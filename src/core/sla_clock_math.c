@@ -223,7 +223,14 @@ ims_clock_due(const ImsSlaClock *c, ImsCalendar *cal, int64_t *out, bool *isnull
 		*out = c->since;
 		return IMS_OK;
 	}
-	return ims_cal_business_add(cal, c->since, c->target - c->elapsed, out, err);
+	st = ims_cal_business_add(cal, c->since, c->target - c->elapsed, out, err);
+	if (st == IMS_ERR_NO_TIME || st == IMS_ERR_RANGE)
+	{
+		/* the calendar never gives the clock enough time: due never comes */
+		*out = INT64_MAX;		/* PostgreSQL's 'infinity' */
+		return IMS_OK;
+	}
+	return st;
 }
 
 /* ------------------------------------------------------------------ */
