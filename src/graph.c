@@ -11,7 +11,8 @@
  *   single row of ims.graph_version (statement-level BEFORE trigger).  Row
  *   updates serialise, so the xmin of the version-row tuple a snapshot sees
  *   names exactly the committed state of the graph that snapshot sees.  The
- *   cache key is (table oid, that xmin).
+ *   cache key is (table oid, that xmin, current user: row-level security may
+ *   show each role other rows).
  *
  *   When that xmin belongs to the current transaction (it changed the CMDB
  *   itself), the graph also depends on the transaction's own changes up to
@@ -35,6 +36,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -50,6 +52,7 @@
 typedef struct GraphKey
 {
 	Oid			relid;			/* ims.graph_version, so a recreated extension misses */
+	Oid			userid;			/* row-level security may show each role other rows */
 	TransactionId vxmin;		/* xmin of the version row the snapshot sees */
 	bool		own;			/* vxmin is (a subtransaction of) ours */
 	TransactionId topxid;		/* own only */
@@ -132,7 +135,7 @@ ims_graph_init(void)
 static bool
 key_equal(const GraphKey *a, const GraphKey *b)
 {
-	if (a->relid != b->relid || a->vxmin != b->vxmin || a->own != b->own ||
+	if (a->relid != b->relid || a->userid != b->userid || a->vxmin != b->vxmin || a->own != b->own ||
 		a->has_as_of != b->has_as_of)
 		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
@@ -169,6 +172,7 @@ current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	key->relid = DatumGetObjectId(d);
 	SPI_freetuptable(SPI_tuptable);
+	key->userid = GetUserId();
 	key->own = TransactionIdIsCurrentTransactionId(key->vxmin);
 	if (key->own)
 	{
@@ -565,6 +569,24 @@ srf_init(FunctionCallInfo fcinfo, TupleDesc *desc)
 	return ts;
 }
 
+static inline void
+closure_row(Tuplestorestate *ts, TupleDesc td, const ImsGraph *g, int32 v)
+{
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = Int64GetDatum(g->ids[v]);
+	values[1] = Int32GetDatum(g->visit[v].dist);
+	if (g->visit[v].via < 0)
+	{
+		values[2] = (Datum) 0;
+		nulls[2] = true;
+	}
+	else
+		values[2] = Int64GetDatum(g->ids[g->visit[v].via]);
+	tuplestore_putvalues(ts, td, values, nulls);
+}
+
 /* ci_ids, max_depth, rel_types, as_of → (ci_id, depth, via) */
 static Datum
 closure(FunctionCallInfo fcinfo, bool impact)
@@ -586,25 +608,35 @@ closure(FunctionCallInfo fcinfo, bool impact)
 	g = a.slot->g;
 	count = impact ? ims_graph_impacted(g, a.starts, a.nstarts, a.max_depth, a.type_ok)
 		: ims_graph_dependencies(g, a.starts, a.nstarts, a.max_depth, a.type_ok);
-	for (i = 0; i < count; i++)
+	if ((int64) count * 16 >= g->n)
 	{
-		int32		v = g->queue[i];
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		/*
+		 * A large share of the graph: walk the visited bitmap, so the CI
+		 * arrays are read in order (rows come in id order).
+		 */
+		int32		words = (g->n + 63) / 64,
+					wi;
 
-		values[0] = Int64GetDatum(g->ids[v]);
-		values[1] = Int32GetDatum(g->dist[v]);
-		if (g->via[v] < 0)
+		for (wi = 0; wi < words; wi++)
 		{
-			values[2] = (Datum) 0;
-			nulls[2] = true;
+			uint64		bits = g->seen[wi];
+
+			while (bits)
+			{
+				closure_row(ts, td, g, wi * 64 + pg_rightmost_one_pos64(bits));
+				bits &= bits - 1;
+			}
+			if ((wi & 1023) == 1023)
+				CHECK_FOR_INTERRUPTS();
 		}
-		else
-			values[2] = Int64GetDatum(g->ids[g->via[v]]);
-		tuplestore_putvalues(ts, td, values, nulls);
-		if ((i & 4095) == 4095)
-			CHECK_FOR_INTERRUPTS();
 	}
+	else
+		for (i = 0; i < count; i++)
+		{
+			closure_row(ts, td, g, g->queue[i]);
+			if ((i & 4095) == 4095)
+				CHECK_FOR_INTERRUPTS();
+		}
 	return (Datum) 0;
 }
 

@@ -148,11 +148,16 @@ COMMENT ON FUNCTION ims.graph_touch() IS 'Statement trigger: marks the dependenc
 
 CREATE TRIGGER graph_touch BEFORE INSERT OR DELETE OR TRUNCATE ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
-CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, status, min_up ON ims.ci
+CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, status, min_up, valid_from ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 CREATE TRIGGER graph_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.ci_relation
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 CREATE TRIGGER graph_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.relation_type
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+-- history rows are added by the triggers below (after a touch); editing them by hand changes as_of graphs
+CREATE TRIGGER graph_touch BEFORE UPDATE OR DELETE OR TRUNCATE ON ims.ci_history
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+CREATE TRIGGER graph_touch BEFORE UPDATE OR DELETE OR TRUNCATE ON ims.ci_relation_history
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 
 CREATE FUNCTION ims.ci_versioning() RETURNS trigger
