@@ -2,7 +2,8 @@
  * workflow.c — the state-machine trigger ims.workflow_guard() and its cache.
  *
  * Workflows are rows of ims.workflow, ims.workflow_state and
- * ims.workflow_transition.  Each backend keeps them in memory, parsed into
+ * ims.workflow_transition (and the incident priority matrix is read with
+ * them).  Each backend keeps them in memory, parsed into
  * one small struct per workflow.  The cache is checked against the tables at
  * the first row of every statement (and at every call of
  * ims.workflow_state_category): a fingerprint over the (ctid, xmin) of every
@@ -40,6 +41,7 @@
 #include "utils/snapmgr.h"
 #include "access/genam.h"
 #include "storage/proc.h"
+#include "utils/inval.h"
 
 #include "ims.h"
 #include "workflow.h"
@@ -78,16 +80,93 @@ static bool wf_valid = false;
 static uint64 wf_generation = 0;
 
 /*
- * The snapshot the cache was last checked against.  A statement whose
- * snapshot sees exactly the same transactions (same local transaction, same
- * command id, same xmin, xmax and in-progress lists) sees the same rows, so
- * the triggers of one statement check the tables once, not once per row.
+ * Changes this backend made to the configuration tables: bumped by a
+ * statement trigger on each of them (ims._config_changed) and by every
+ * subtransaction abort.  Another transaction's changes show in the snapshot;
+ * our own show here, so the command id need not be compared (it moves with
+ * every statement a trigger runs, which would force a rescan per row).
+ */
+static uint64 wf_local_generation = 1;
+
+/*
+ * Changes other backends committed to the configuration tables: the same
+ * statement trigger sends a relcache invalidation for the table, which every
+ * backend receives after the commit.  Between invalidations a READ COMMITTED
+ * backend can skip the table scans altogether (see ims_config_fast).
+ */
+static uint64 wf_remote_generation = 1;
+#define WF_MAX_CONFIG_RELS 16
+static Oid	wf_config_rels[WF_MAX_CONFIG_RELS];
+static int	wf_nconfig_rels = 0;
+
+static void
+wf_note_config_rel(Oid relid)
+{
+	for (int i = 0; i < wf_nconfig_rels; i++)
+		if (wf_config_rels[i] == relid)
+			return;
+	if (wf_nconfig_rels < WF_MAX_CONFIG_RELS)
+		wf_config_rels[wf_nconfig_rels++] = relid;
+	else
+		wf_config_rels[0] = relid;	/* never expected: 6 tables today */
+}
+
+static void
+wf_relcache_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		wf_remote_generation++;
+		return;
+	}
+	for (int i = 0; i < wf_nconfig_rels; i++)
+		if (wf_config_rels[i] == relid)
+		{
+			wf_remote_generation++;
+			return;
+		}
+}
+
+/*
+ * ims_config_fast: may a cache last checked as *c be used without scanning
+ * its tables?  Only under READ COMMITTED (a statement snapshot is newer than
+ * every invalidation already received), only when no invalidation and no
+ * change of our own came since, and only once two full checks in a row saw
+ * the same invalidation count: the second one's snapshot was taken after the
+ * invalidation arrived, so it saw the commit that sent it.
+ */
+bool
+ims_config_fast(ImsConfigCheck *c)
+{
+	AcceptInvalidationMessages();
+	return c->valid && c->confirmed && !IsolationUsesXactSnapshot() &&
+		c->remote == wf_remote_generation && c->local == wf_local_generation;
+}
+
+/* Record a full check of a cache (after its table scans). */
+void
+ims_config_checked(ImsConfigCheck *c)
+{
+	c->confirmed = c->valid && !IsolationUsesXactSnapshot() &&
+		c->remote == wf_remote_generation && c->local == wf_local_generation;
+	c->remote = wf_remote_generation;
+	c->local = wf_local_generation;
+	c->valid = true;
+}
+
+static ImsConfigCheck wf_check;
+
+/*
+ * The snapshot the cache was last checked against.  A snapshot that sees
+ * exactly the same other transactions (same local transaction, same xmin,
+ * xmax and in-progress lists) and no new change of our own sees the same
+ * rows, so a statement and the triggers it fires check the tables once.
  */
 static struct
 {
 	bool		valid;
 	LocalTransactionId lxid;
-	CommandId	curcid;
+	uint64		local_generation;
 	TransactionId xmin;
 	TransactionId xmax;
 	uint32		xcnt;
@@ -103,7 +182,7 @@ wf_snapshot_is_checked(Snapshot snap)
 {
 	return wf_checked.valid &&
 		wf_checked.lxid == MyProc->lxid &&
-		wf_checked.curcid == snap->curcid &&
+		wf_checked.local_generation == wf_local_generation &&
 		wf_checked.xmin == snap->xmin &&
 		wf_checked.xmax == snap->xmax &&
 		wf_checked.xcnt == snap->xcnt &&
@@ -123,7 +202,7 @@ wf_snapshot_remember(Snapshot snap)
 		wf_snap_cxt = AllocSetContextCreate(TopMemoryContext, "ims workflow snapshot", ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(wf_snap_cxt);
 	wf_checked.lxid = MyProc->lxid;
-	wf_checked.curcid = snap->curcid;
+	wf_checked.local_generation = wf_local_generation;
 	wf_checked.xmin = snap->xmin;
 	wf_checked.xmax = snap->xmax;
 	wf_checked.xcnt = snap->xcnt;
@@ -137,6 +216,10 @@ wf_snapshot_remember(Snapshot snap)
 		memcpy(wf_checked.subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId));
 	wf_checked.valid = true;
 }
+
+/* impact x urgency -> priority from ims.priority_matrix; 0 where missing. */
+static int16 wf_prio[4][4];
+static int16 wf_prio_new[4][4];
 
 static const char *const wf_category_names[] = {"open", "paused", "resolved", "closed", "cancelled"};
 
@@ -159,14 +242,12 @@ wf_category_from_name(const char *s)
  * Reading the workflow tables.
  */
 
-typedef void (*WfRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
-
 /*
- * wf_scan reads every row of ims.<relname> visible to snap, calls fn for each
+ * ims_table_scan reads every row of ims.<relname> visible to snap, calls fn for each
  * (when fn is not NULL) and returns a fingerprint of the visible set.
  */
-static uint64
-wf_scan(Oid nsp, const char *relname, Snapshot snap, WfRowFn fn, void *arg)
+uint64
+ims_table_scan(Oid nsp, const char *relname, Snapshot snap, ImsRowFn fn, void *arg)
 {
 	Oid			relid = get_relname_relid(relname, nsp);
 	Relation	rel;
@@ -181,6 +262,7 @@ wf_scan(Oid nsp, const char *relname, Snapshot snap, WfRowFn fn, void *arg)
 				 errmsg("relation \"ims.%s\" does not exist", relname),
 				 errhint("Run CREATE EXTENSION ims in this database.")));
 
+	wf_note_config_rel(relid);
 	rel = table_open(relid, AccessShareLock);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
@@ -327,6 +409,31 @@ wf_load_transition(HeapTuple tup, TupleDesc desc, void *arg)
 	wf->ntrans++;
 }
 
+static void
+wf_load_priority(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	bool		n1,
+				n2,
+				n3;
+	Datum		i = heap_getattr(tup, SPI_fnumber(desc, "impact"), desc, &n1);
+	Datum		u = heap_getattr(tup, SPI_fnumber(desc, "urgency"), desc, &n2);
+	Datum		p = heap_getattr(tup, SPI_fnumber(desc, "priority"), desc, &n3);
+
+	if (n1 || n2 || n3)
+		return;
+	if (DatumGetInt16(i) >= 1 && DatumGetInt16(i) <= 3 && DatumGetInt16(u) >= 1 && DatumGetInt16(u) <= 3)
+		wf_prio_new[DatumGetInt16(i)][DatumGetInt16(u)] = DatumGetInt16(p);
+}
+
+/* Priority for impact and urgency from ims.priority_matrix, or -1. */
+int
+ims_priority(int impact, int urgency)
+{
+	if (impact < 1 || impact > 3 || urgency < 1 || urgency > 3 || wf_prio[impact][urgency] == 0)
+		return -1;
+	return wf_prio[impact][urgency];
+}
+
 static int
 wf_state_cmp(const void *a, const void *b)
 {
@@ -349,15 +456,17 @@ ims_wf_ensure(Snapshot snap)
 	HASH_SEQ_STATUS seq;
 	Workflow   *wf;
 
-	if (wf_valid && wf_snapshot_is_checked(snap))
+	if (wf_valid && (ims_config_fast(&wf_check) || wf_snapshot_is_checked(snap)))
 		return;
 	nsp = get_namespace_oid("ims", false);
-	fp = wf_scan(nsp, "workflow", snap, NULL, NULL);
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_state", snap, NULL, NULL));
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_transition", snap, NULL, NULL));
+	fp = ims_table_scan(nsp, "workflow", snap, NULL, NULL);
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_state", snap, NULL, NULL));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_transition", snap, NULL, NULL));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "priority_matrix", snap, NULL, NULL));
 	if (wf_valid && fp == wf_fingerprint)
 	{
 		wf_snapshot_remember(snap);
+		ims_config_checked(&wf_check);
 		return;
 	}
 
@@ -373,8 +482,8 @@ ims_wf_ensure(Snapshot snap)
 	ctl.hcxt = cxt;
 	hash = hash_create("ims workflows", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-	fp = wf_scan(nsp, "workflow", snap, wf_load_workflow, hash);
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_state", snap, wf_load_state, hash));
+	fp = ims_table_scan(nsp, "workflow", snap, wf_load_workflow, hash);
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_state", snap, wf_load_state, hash));
 	/* States sorted by name, so messages list them in a stable order. */
 	hash_seq_init(&seq, hash);
 	while ((wf = (Workflow *) hash_seq_search(&seq)) != NULL)
@@ -382,8 +491,11 @@ ims_wf_ensure(Snapshot snap)
 		qsort(wf->states, wf->nstates, sizeof(WfState), wf_state_cmp);
 		wf->initial_idx = wf->initial ? wf_state_index(wf, wf->initial) : -1;
 	}
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_transition", snap, wf_load_transition, hash));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_transition", snap, wf_load_transition, hash));
+	memset(wf_prio_new, 0, sizeof(wf_prio_new));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "priority_matrix", snap, wf_load_priority, NULL));
 	MemoryContextSwitchTo(old);
+	memcpy(wf_prio, wf_prio_new, sizeof(wf_prio));
 
 	MemoryContextSetParent(cxt, TopMemoryContext);
 	if (wf_cxt)
@@ -394,10 +506,11 @@ ims_wf_ensure(Snapshot snap)
 	wf_valid = true;
 	wf_generation++;
 	wf_snapshot_remember(snap);
+	ims_config_checked(&wf_check);
 }
 
-static Snapshot
-wf_snapshot(void)
+Snapshot
+ims_wf_snapshot(void)
 {
 	return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
 }
@@ -654,7 +767,7 @@ ims_workflow_guard(PG_FUNCTION_ARGS)
 
 	if (gi->generation == 0 || gi->generation != wf_generation)
 	{
-		ims_wf_ensure(wf_snapshot());
+		ims_wf_ensure(ims_wf_snapshot());
 		gi->wf = ims_wf_lookup(tg->tgargs[0]);
 		if (gi->wf == NULL)
 			ereport(ERROR,
@@ -763,6 +876,34 @@ ims_workflow_guard(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();			/* not reached */
 }
 
+/* ims._config_changed(): statement trigger on the configuration tables. */
+IMS_FUNCTION(ims_config_changed);
+Datum
+ims_config_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("ims._config_changed() must be called as a trigger")));
+	wf_local_generation++;
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
+	return PointerGetDatum(NULL);
+}
+
+static void
+wf_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		wf_local_generation++;
+}
+
+void
+ims_workflow_init(void)
+{
+	RegisterSubXactCallback(wf_subxact_callback, NULL);
+	CacheRegisterRelcacheCallback(wf_relcache_callback, (Datum) 0);
+}
+
 /* ims.workflow_state_category(workflow, state) → text */
 IMS_FUNCTION(ims_workflow_state_category);
 Datum
@@ -773,7 +914,7 @@ ims_workflow_state_category(PG_FUNCTION_ARGS)
 	Workflow   *wf;
 	int			c;
 
-	ims_wf_ensure(wf_snapshot());
+	ims_wf_ensure(ims_wf_snapshot());
 	wf = ims_wf_lookup(wfname);
 	if (wf == NULL)
 		PG_RETURN_NULL();

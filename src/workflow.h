@@ -6,6 +6,8 @@
 #define IMS_WORKFLOW_H
 
 #include "postgres.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "utils/snapshot.h"
 
@@ -20,7 +22,25 @@ typedef enum WfCategory
 
 typedef struct Workflow Workflow;
 
+/* Reads every row of ims.<relname> visible to snap (calling fn for each when
+ * not NULL) and returns a fingerprint of the visible set. */
+typedef void (*ImsRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
+extern uint64 ims_table_scan(Oid nsp, const char *relname, Snapshot snap, ImsRowFn fn, void *arg);
+
+/* Whether a backend-local cache of configuration tables is still good. */
+typedef struct ImsConfigCheck
+{
+	bool		valid;
+	bool		confirmed;
+	uint64		remote;
+	uint64		local;
+} ImsConfigCheck;
+extern bool ims_config_fast(ImsConfigCheck *c);
+extern void ims_config_checked(ImsConfigCheck *c);
+
 extern void ims_wf_ensure(Snapshot snap);
+extern Snapshot ims_wf_snapshot(void);
+extern int	ims_priority(int impact, int urgency);
 extern Workflow *ims_wf_lookup(const char *name);
 extern int	ims_wf_state_category(const Workflow *wf, const char *state);
 extern const char *ims_wf_initial(const Workflow *wf);
