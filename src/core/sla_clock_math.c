@@ -76,9 +76,11 @@ static ImsStatus
 check_at(int64_t at, ImsError *err)
 {
 	if (!ts_ok(at))
-		return ims_fail(err, IMS_ERR_RANGE, "SLA clock timestamp out of range"),
-			ims_fail_detail(err, "SLA clock times lie between 0001-01-01 and 294276-12-31, and are finite."),
-			IMS_ERR_RANGE;
+	{
+		ims_fail(err, IMS_ERR_RANGE, "SLA clock timestamp out of range");
+		ims_fail_detail(err, "SLA clock times lie between 0001-01-01 and 294276-12-31, and are finite.");
+		return IMS_ERR_RANGE;
+	}
 	return IMS_OK;
 }
 
