@@ -89,7 +89,7 @@ if layer fuzz && [ "${IMS_FUZZ_SECONDS:-15}" != 0 ] && ls test/fuzz/fuzz_*.c >/d
   fi
 fi
 
-if layer regress || layer isolation || layer pgtap || layer backup; then
+if layer regress || layer isolation || layer pgtap || layer backup || layer nopath || layer load; then
   say "private PostgreSQL $PG_MAJOR tree with ims installed, cluster on $SOCK port $PORT"
   ims_private_install "$WORK/pg"
   cluster_start "$BIN" "$DATA" "$SOCK" "$PORT"
@@ -121,6 +121,30 @@ if layer pgtap; then
   count_tap "$WORK/pgtap.log" "pgTAP"
   [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"
 fi
+
+# ---- security: the pgTAP suite again with no search_path to lean on ----------
+# (owned by the security work; see doc/security.md).  The calling role
+# ims_nopath_tester has search_path = tap: only pgTAP's own schema, to which
+# pgTAP is moved for this run; neither ims, public nor "$user" is on the path,
+# so any ims function, view, default or trigger that resolves a name through
+# the search path fails here.
+if layer pgtap || layer nopath; then
+  say "pgTAP again, calling role with search_path = tap only (no ims, no public)"
+  if "${PSQL[@]}" -d ims_test -c "CREATE SCHEMA IF NOT EXISTS tap" -c "GRANT USAGE ON SCHEMA tap TO PUBLIC" -c "ALTER EXTENSION pgtap SET SCHEMA tap" \
+       -c "DROP ROLE IF EXISTS ims_nopath_tester" -c "CREATE ROLE ims_nopath_tester SUPERUSER LOGIN" \
+       -c "ALTER ROLE ims_nopath_tester SET search_path = tap" >/dev/null; then
+    files=(${IMS_PGTAP:-$(ls test/pgtap/*.sql)})
+    pg_prove --verbose --ext .sql -U ims_nopath_tester -d ims_test "${files[@]}" >"$WORK/pgtap-nopath.log" 2>&1; rc=$?
+    grep -E '^[[:space:]]*not ok|^# |Failed|Parse errors|Bad plan|ERROR' "$WORK/pgtap-nopath.log" | head -60
+    tail -3 "$WORK/pgtap-nopath.log"
+    count_tap "$WORK/pgtap-nopath.log" "pgTAP with empty search_path"
+    [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap-nopath.log" && fail 1 "pg_prove (empty search_path) exited $rc"
+    "${PSQL[@]}" -d ims_test -c "ALTER EXTENSION pgtap SET SCHEMA public" -c "DROP ROLE ims_nopath_tester" >/dev/null
+  else
+    fail 1 "setup of the empty search_path run"
+  fi
+fi
+# ---- end of the security block ------------------------------------------------
 
 if layer backup; then
   say "backup: pg_dump / pg_restore round trip (test/backup_check.sh)"

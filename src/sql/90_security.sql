@@ -1,0 +1,167 @@
+-- 90_security.sql — privileges, tenants and row-level security (SPEC section 10).
+-- Runs last in the install script, so every object of the other pieces exists.
+\echo Use "CREATE EXTENSION ims" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Policy (doc/security.md has the full matrix and the reasoning):
+--  * Every table, view, sequence and function gets an explicit decision here.
+--    test/pgtap/93_privileges.sql holds the expected ACL of every ims object
+--    and fails when an object appears that this file does not decide on.
+--  * Roles: ims_reader reads the BI views and the reference data (CMDB,
+--    classes, relation types); ims_agent works incidents and problems;
+--    ims_change_manager approves and schedules changes; ims_admin configures.
+--    History tables are append-only: no role gets UPDATE, DELETE or TRUNCATE.
+--  * Views are owned by ims_view_owner, a NOLOGIN role that holds SELECT on the
+--    tables and is subject to row-level security, so a view does not leak rows
+--    through its owner's rights (an owner that is a superuser would bypass
+--    RLS) while readers need no privilege on the tables behind it.
+--  * Row-level security on the tenant tables uses ims.current_tenants(): the
+--    tenants of the role that runs the query (after SET ROLE), or NULL (= all)
+--    when no tenant is configured at all (single-tenant install) or the role
+--    belongs to a role mapped to the tenant '*'.
+-- ---------------------------------------------------------------------------
+
+-- The owner of every ims view.  Nobody logs in as it and nobody should be
+-- granted it: membership would give its members the owner's rights on views.
+DO $owner$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'ims_view_owner') THEN
+        CREATE ROLE ims_view_owner NOLOGIN;
+    END IF;
+END
+$owner$;
+COMMENT ON ROLE ims_view_owner IS 'ims: owns the BI views; subject to row-level security so views filter by the querying role''s tenants (grant it to no one)';
+GRANT USAGE ON SCHEMA ims TO ims_view_owner;
+
+-- ---------------------------------------------------------------------------
+-- Tenants.
+
+CREATE TABLE ims.tenant_member (
+    role   name NOT NULL CHECK (role <> ''),
+    tenant text NOT NULL CHECK (tenant <> ''),
+    PRIMARY KEY (role, tenant)
+);
+COMMENT ON TABLE ims.tenant_member IS 'Tenant membership: every role that is a member of role (directly or through other roles) sees and changes the rows of tenant; tenant ''*'' means all tenants.  Empty: single-tenant install, no row filtering.';
+COMMENT ON COLUMN ims.tenant_member.role IS 'A role name (usually a NOLOGIN group role granted to the tenant''s login roles); rows naming roles that do not exist are ignored.';
+COMMENT ON COLUMN ims.tenant_member.tenant IS 'The tenant key used in the tenant columns of ims.ci, ims.incident, ims.problem and ims.change_request, or ''*'' for every tenant.';
+SELECT pg_catalog.pg_extension_config_dump('ims.tenant_member', '');
+
+-- The querying role: the role set by SET ROLE, else the session user.  This
+-- is the same role that current_user names outside SECURITY DEFINER
+-- functions, and it is what row-level security must look at even when the
+-- query runs inside a view owned by ims_view_owner.
+CREATE FUNCTION ims.current_tenants() RETURNS text[]
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH me AS (
+        SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
+                    THEN pg_catalog.session_user()::pg_catalog.name
+                    ELSE pg_catalog.current_setting('role')::pg_catalog.name END AS who
+    ), mine AS (
+        SELECT m.tenant
+          FROM ims.tenant_member m
+          JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role
+         CROSS JOIN me
+         WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles u
+                        WHERE u.rolname OPERATOR(pg_catalog.=) me.who
+                          AND pg_catalog.pg_has_role(u.oid, r.oid, 'MEMBER'))
+    )
+    SELECT CASE
+             WHEN NOT EXISTS (SELECT 1 FROM ims.tenant_member) THEN NULL
+             WHEN EXISTS (SELECT 1 FROM mine WHERE tenant OPERATOR(pg_catalog.=) '*') THEN NULL
+             ELSE ARRAY(SELECT DISTINCT tenant FROM mine ORDER BY 1)
+           END
+$$;
+COMMENT ON FUNCTION ims.current_tenants() IS 'Tenants whose rows the querying role (SET ROLE, else the session user) may see: NULL means every tenant (no tenant configured, or a member of a role mapped to ''*''); an empty array means none (only shared CIs).';
+
+CREATE FUNCTION ims.default_tenant() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN pg_catalog.cardinality(t) OPERATOR(pg_catalog.=) 1 THEN t[1] END
+      FROM ims.current_tenants() AS t
+$$;
+COMMENT ON FUNCTION ims.default_tenant() IS 'Default of the tenant columns: the querying role''s tenant when it belongs to exactly one, else NULL.';
+
+-- Who manages the tenant map: unrestricted members of ims_admin (no tenant
+-- configured yet, or mapped to '*').  Everyone may read the rows that concern
+-- a role they belong to.
+ALTER TABLE ims.tenant_member ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_member_read ON ims.tenant_member FOR SELECT
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                       WHERE r.rolname = tenant_member.role
+                         AND pg_catalog.pg_has_role(r.oid, 'MEMBER')));
+CREATE POLICY tenant_member_insert ON ims.tenant_member FOR INSERT
+    WITH CHECK ((SELECT ims.current_tenants()) IS NULL);
+CREATE POLICY tenant_member_update ON ims.tenant_member FOR UPDATE
+    USING ((SELECT ims.current_tenants()) IS NULL) WITH CHECK ((SELECT ims.current_tenants()) IS NULL);
+CREATE POLICY tenant_member_delete ON ims.tenant_member FOR DELETE
+    USING ((SELECT ims.current_tenants()) IS NULL);
+
+-- ---------------------------------------------------------------------------
+-- Row-level security on the CMDB.  A CI with tenant NULL is shared
+-- infrastructure: every role reads it, only unrestricted roles change it.
+
+ALTER TABLE ims.ci ALTER COLUMN tenant SET DEFAULT ims.default_tenant();
+ALTER TABLE ims.ci ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ci_tenant_read ON ims.ci FOR SELECT
+    USING (tenant IS NULL OR (SELECT ims.current_tenants()) IS NULL
+           OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+CREATE POLICY ci_tenant_insert ON ims.ci FOR INSERT
+    WITH CHECK ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+CREATE POLICY ci_tenant_update ON ims.ci FOR UPDATE
+    USING ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]))
+    WITH CHECK ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+CREATE POLICY ci_tenant_delete ON ims.ci FOR DELETE
+    USING ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+
+-- A relation is visible when both of its CIs are (the subqueries on ims.ci
+-- are themselves filtered by the policies above).
+ALTER TABLE ims.ci_relation ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ci_relation_tenant ON ims.ci_relation
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR (EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = ci_relation.source_id)
+               AND EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = ci_relation.target_id)));
+
+-- ---------------------------------------------------------------------------
+-- Grants.  Tables: reference data readable by ims_reader, configured by
+-- ims_admin.  Identity sequences need no grant (nextval for an identity
+-- column is not privilege-checked).
+
+REVOKE ALL ON ALL TABLES IN SCHEMA ims FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA ims FROM PUBLIC;
+
+-- The view owner reads every table (row-level security still applies to it).
+GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation
+    TO ims_view_owner;
+
+-- CMDB: reference data.
+GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation TO ims_reader;
+GRANT INSERT, UPDATE, DELETE ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation TO ims_admin;
+GRANT UPDATE (status) ON ims.ci TO ims_agent;
+
+-- Tenants: managed by (unrestricted) admins; readable row by row (policy).
+GRANT SELECT ON ims.tenant_member TO PUBLIC;
+GRANT INSERT, UPDATE, DELETE ON ims.tenant_member TO ims_admin;
+
+-- Functions: open to everyone unless listed below (primitives work on any
+-- table; the tenant functions tell a role only about itself).
+
+-- ---------------------------------------------------------------------------
+-- Views: owned by ims_view_owner (see the top of this file) and readable by
+-- ims_reader.  Done for every view of the schema, so a view added by another
+-- piece is never left owned by the installing superuser; the expected ACL
+-- list in test/pgtap/93_privileges.sql still has to name it.
+DO $views$
+DECLARE
+    v regclass;
+BEGIN
+    FOR v IN SELECT c.oid::regclass FROM pg_catalog.pg_class c
+              WHERE c.relnamespace = 'ims'::regnamespace AND c.relkind IN ('v', 'm')
+              ORDER BY c.relname LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO ims_view_owner', v);
+        EXECUTE pg_catalog.format('GRANT SELECT ON %s TO ims_reader', v);
+    END LOOP;
+END
+$views$;

@@ -1,0 +1,205 @@
+-- pgTAP: privileges and tenant isolation (src/sql/90_security.sql, doc/security.md).
+--
+-- 1. The grant matrix: the expected ACL of EVERY ims table, view, sequence and
+--    function is listed below.  A new object, or a changed grant, fails the
+--    first test until someone decides on it here (and in 90_security.sql).
+-- 2. Each role tries what it must not do and is refused (42501) or sees no rows.
+-- 3. Tenants see their own rows (and shared CIs) only, in tables, views and
+--    functions.
+BEGIN;
+SELECT plan(42);
+
+-- The ACL of every extension object as 'grantee:PRIV,PRIV ...' (the owner's
+-- own rights left out; PUBLIC for the public pseudo-role; column privileges as
+-- PRIV(column)).  Type and aggregate support functions and trigger functions
+-- are checked separately below.
+CREATE TEMP VIEW ims_acl AS
+WITH objs AS (
+    SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+                          WHEN 'm' THEN 'view' WHEN 'S' THEN 'sequence' END AS kind,
+           c.oid::regclass::text AS name,
+           coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl,
+           c.relowner AS owner, c.oid AS relid
+      FROM pg_class c
+     WHERE c.relnamespace = 'ims'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure' ELSE 'function' END,
+           p.oid::regprocedure::text,
+           coalesce(p.proacl, acldefault('f'::"char", p.proowner)), p.proowner, NULL
+      FROM pg_proc p
+     WHERE p.pronamespace = 'ims'::regnamespace
+       AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+       AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze))
+       AND NOT EXISTS (SELECT 1 FROM pg_aggregate a WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn))
+), privs AS (
+    SELECT o.kind, o.name, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END AS who,
+           x.privilege_type AS priv
+      FROM objs o, aclexplode(o.acl) x
+     WHERE x.grantee <> o.owner
+    UNION ALL
+    SELECT o.kind, o.name, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END,
+           x.privilege_type || '(' || a.attname || ')'
+      FROM objs o JOIN pg_attribute a ON a.attrelid = o.relid AND a.attnum > 0 AND a.attacl IS NOT NULL,
+           aclexplode(a.attacl) x
+)
+SELECT o.kind, o.name,
+       coalesce((SELECT string_agg(who || ':' || ps, ' ' ORDER BY who)
+                   FROM (SELECT who, string_agg(priv, ',' ORDER BY priv) AS ps
+                           FROM privs p WHERE p.kind = o.kind AND p.name = o.name GROUP BY who) g), '-') AS acl
+  FROM objs o;
+
+-- 1 ---------------------------------------------------------------------------
+SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
+    -- CMDB: reference data for readers, configured by admins; agents set a CI's status.
+    ('table', 'ims.ci', 'ims_admin:DELETE,INSERT,UPDATE ims_agent:UPDATE(status) ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.ci_class', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.relation_type', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.ci_relation', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('sequence', 'ims.ci_id_seq', '-'),
+    ('sequence', 'ims.ci_relation_id_seq', '-'),
+    -- tenants
+    ('table', 'ims.tenant_member', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE'),
+    ('function', 'ims.current_tenants()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.default_tenant()', 'PUBLIC:EXECUTE'),
+    -- base
+    ('function', 'ims.version()', 'PUBLIC:EXECUTE')
+  $$, 'every ims table, view, sequence and function has exactly the grants decided in 90_security.sql');
+
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+   WHERE p.pronamespace = 'ims'::regnamespace
+     AND (p.prorettype = 'trigger'::regtype
+          OR EXISTS (SELECT 1 FROM pg_type t WHERE p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze))
+          OR EXISTS (SELECT 1 FROM pg_aggregate a WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn)))
+     AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+     AND p.prorettype <> 'trigger'::regtype$$,
+  'type and aggregate support functions stay executable by everyone');
+
+SELECT is_empty($$
+  SELECT c.oid::regclass::text FROM pg_class c
+   WHERE c.relnamespace = 'ims'::regnamespace AND c.relkind IN ('v', 'm')
+     AND (c.relowner <> 'ims_view_owner'::regrole
+          OR coalesce(c.reloptions, '{}') && ARRAY['security_invoker=true', 'security_invoker=on'])$$,
+  'every ims view is owned by ims_view_owner and runs with its owner''s rights');
+
+SELECT ok(NOT rolsuper AND NOT rolbypassrls AND NOT rolcanlogin
+          AND NOT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid),
+          'ims_view_owner cannot log in, is subject to row-level security and has no members')
+  FROM pg_roles r WHERE rolname = 'ims_view_owner';
+
+SELECT is_empty($$
+  SELECT c.oid::regclass::text FROM pg_class c
+   WHERE c.relnamespace = 'ims'::regnamespace AND c.relkind IN ('r', 'p')
+     AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant' AND NOT a.attisdropped)
+     AND NOT c.relrowsecurity$$,
+  'every ims table with a tenant column has row-level security enabled');
+
+SELECT is_empty($$
+  SELECT c.oid::regclass::text FROM pg_class c
+   WHERE c.relnamespace = 'ims'::regnamespace AND c.relkind IN ('r', 'p')
+     AND has_table_privilege('public', c.oid, 'INSERT,UPDATE,DELETE,TRUNCATE')$$,
+  'PUBLIC cannot write any ims table');
+
+-- Test roles (rolled back with the transaction).
+CREATE ROLE ims_t_reader LOGIN IN ROLE ims_reader;
+CREATE ROLE ims_t_agent LOGIN IN ROLE ims_agent;
+CREATE ROLE ims_t_cm LOGIN IN ROLE ims_change_manager;
+CREATE ROLE ims_t_admin LOGIN IN ROLE ims_admin;
+CREATE ROLE ims_t_nobody LOGIN;
+
+INSERT INTO ims.ci_class (name) VALUES ('t_server') ON CONFLICT DO NOTHING;
+INSERT INTO ims.relation_type (name, inverse_name) VALUES ('t_runs_on', 't_hosts') ON CONFLICT DO NOTHING;
+INSERT INTO ims.ci (id, name, class) VALUES (-1, 't-one', 't_server'), (-2, 't-two', 't_server');
+
+-- 2 ---------------------------------------------------------------------------
+SET ROLE ims_t_reader;
+SELECT throws_ok($$INSERT INTO ims.ci (name, class) VALUES ('x', 't_server')$$, '42501', NULL, 'a reader cannot insert a CI');
+SELECT throws_ok($$UPDATE ims.ci SET status = 'down' WHERE id = -1$$, '42501', NULL, 'a reader cannot update a CI');
+SELECT throws_ok($$DELETE FROM ims.ci_relation$$, '42501', NULL, 'a reader cannot delete relations');
+SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_reader', '*')$$, '42501', NULL, 'a reader cannot make itself a member of every tenant');
+SELECT throws_ok($$TRUNCATE ims.ci_class CASCADE$$, '42501', NULL, 'a reader cannot truncate reference data');
+SELECT is((SELECT count(*) FROM ims.ci WHERE id IN (-1, -2)), 2::bigint, 'a reader reads the CMDB (single-tenant install: every row)');
+RESET ROLE;
+
+SET ROLE ims_t_agent;
+SELECT lives_ok($$UPDATE ims.ci SET status = 'degraded' WHERE id = -1$$, 'an agent sets a CI''s status');
+SELECT throws_ok($$UPDATE ims.ci SET name = 'renamed' WHERE id = -1$$, '42501', NULL, 'an agent cannot rename a CI');
+SELECT throws_ok($$INSERT INTO ims.ci_class (name) VALUES ('t_sneaky')$$, '42501', NULL, 'an agent cannot add CI classes');
+RESET ROLE;
+
+SET ROLE ims_t_nobody;
+SELECT throws_ok($$SELECT * FROM ims.ci$$, '42501', NULL, 'a role without ims grants cannot read the CMDB');
+RESET ROLE;
+SET ROLE ims_t_reader;
+SELECT is(ims.current_tenants(), NULL, 'single-tenant install: current_tenants() is NULL (every tenant)');
+RESET ROLE;
+
+-- 3 ---------------------------------------------------------------------------
+-- Two tenants, a provider role mapped to '*', shared infrastructure (tenant NULL).
+CREATE ROLE ims_t_acme NOLOGIN;
+CREATE ROLE ims_t_globex NOLOGIN;
+CREATE ROLE ims_t_provider NOLOGIN;
+CREATE ROLE ims_t_alice LOGIN IN ROLE ims_t_acme, ims_admin;     -- an acme admin
+CREATE ROLE ims_t_bob LOGIN IN ROLE ims_t_globex, ims_reader;    -- a globex BI login
+CREATE ROLE ims_t_carol LOGIN IN ROLE ims_t_provider, ims_admin; -- provider staff
+CREATE ROLE ims_t_dave LOGIN IN ROLE ims_reader;                 -- in no tenant
+
+SET ROLE ims_t_carol;
+SELECT lives_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_provider', '*'), ('ims_t_acme', 'acme'), ('ims_t_globex', 'globex')$$,
+                'an admin configures tenants while none is configured');
+SELECT lives_ok($$INSERT INTO ims.ci (id, name, class, tenant) VALUES
+                    (-10, 'acme-app', 't_server', 'acme'), (-11, 'acme-db', 't_server', 'acme'),
+                    (-20, 'globex-app', 't_server', 'globex'), (-30, 'shared-net', 't_server', NULL)$$,
+                'provider staff insert CIs of any tenant');
+INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
+    (-10, -11, 't_runs_on'), (-10, -30, 't_runs_on'), (-20, -30, 't_runs_on'), (-20, -11, 't_runs_on');
+SELECT is(ims.current_tenants(), NULL, 'a member of a role mapped to ''*'' sees every tenant');
+SELECT is((SELECT count(*) FROM ims.ci WHERE id <= -10), 4::bigint, 'provider staff see every tenant''s CIs');
+RESET ROLE;
+
+SET ROLE ims_t_alice;
+SELECT is(ims.current_tenants(), ARRAY['acme'], 'alice belongs to acme');
+SELECT is(ims.default_tenant(), 'acme', 'alice''s default tenant is acme');
+SELECT set_eq('SELECT name FROM ims.ci WHERE id <= -10', ARRAY['acme-app', 'acme-db', 'shared-net'],
+              'a tenant sees its own CIs and shared ones, not another tenant''s');
+SELECT is_empty('SELECT * FROM ims.ci WHERE id = -20', 'a tenant cannot read another tenant''s CI by id');
+SELECT is((SELECT count(*) FROM ims.ci_relation WHERE source_id <= -10), 2::bigint,
+          'relations are visible only when both CIs are (none into another tenant)');
+SELECT is_empty($$UPDATE ims.ci SET status = 'down' WHERE id = -20 RETURNING id$$, 'a tenant cannot update another tenant''s CI (no row)');
+SELECT is_empty($$DELETE FROM ims.ci WHERE id = -20 RETURNING id$$, 'a tenant cannot delete another tenant''s CI (no row)');
+SELECT is_empty($$UPDATE ims.ci SET status = 'down' WHERE id = -30 RETURNING id$$, 'a tenant cannot change a shared CI');
+SELECT throws_ok($$INSERT INTO ims.ci (name, class, tenant) VALUES ('plant', 't_server', 'globex')$$, '42501', NULL,
+                 'a tenant cannot insert a CI for another tenant');
+SELECT throws_ok($$UPDATE ims.ci SET tenant = 'globex' WHERE id = -10$$, '42501', NULL,
+                 'a tenant cannot hand its CI to another tenant');
+SELECT throws_ok($$INSERT INTO ims.ci (name, class, tenant) VALUES ('shared2', 't_server', NULL)$$, '42501', NULL,
+                 'a tenant cannot add shared CIs');
+WITH i AS (INSERT INTO ims.ci (name, class) VALUES ('acme-web', 't_server') RETURNING tenant)
+SELECT is((SELECT tenant FROM i), 'acme', 'a CI inserted by a one-tenant role defaults to that tenant');
+SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', '*')$$, '42501', NULL,
+                 'a tenant''s admin cannot grant itself every tenant');
+SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', 'globex')$$, '42501', NULL,
+                 'a tenant''s admin cannot join another tenant');
+SELECT is_empty($$DELETE FROM ims.tenant_member RETURNING *$$, 'a tenant''s admin cannot remove tenant mappings');
+SELECT set_eq('SELECT tenant FROM ims.tenant_member', ARRAY['acme'], 'a tenant sees only its own mappings');
+RESET ROLE;
+
+SET ROLE ims_t_bob;
+SELECT set_eq('SELECT name FROM ims.ci WHERE id <= -10', ARRAY['globex-app', 'shared-net'],
+              'the other tenant sees its own CIs and shared ones');
+SELECT is_empty('SELECT * FROM ims.ci_relation WHERE target_id = -11', 'a relation into another tenant''s CI stays hidden');
+RESET ROLE;
+
+SET ROLE ims_t_dave;
+SELECT is(ims.current_tenants(), '{}'::text[], 'a role in no tenant: current_tenants() is empty once tenants exist');
+SELECT set_eq('SELECT name FROM ims.ci WHERE id <= -10', ARRAY['shared-net'], 'a role in no tenant sees shared CIs only');
+RESET ROLE;
+
+-- SET ROLE is what counts, not the session user.
+SET ROLE ims_t_carol;
+SET ROLE ims_t_bob;
+SELECT is(ims.current_tenants(), ARRAY['globex'], 'current_tenants() follows SET ROLE');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
