@@ -9,7 +9,8 @@
 #
 # Environment: IMS_KEEP=1 keeps the temporary folder; IMS_FUZZ_SECONDS sets
 # each fuzz target's time (default 15, 0 skips); IMS_ONLY=regress|pgtap|unit|fuzz
-# runs one layer; IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file.
+# runs one layer (also nopath, load); IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file;
+# IMS_LOAD=0 skips the short load test.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$IMS_TOP"
@@ -143,6 +144,15 @@ if layer pgtap || layer nopath; then
   else
     fail 1 "setup of the empty search_path run"
   fi
+fi
+# Short load and crash test (the long one is make load): pgbench clients for a
+# few seconds, invariants, then the same with the postmaster SIGKILLed midway.
+if layer load && [ "${IMS_LOAD:-1}" != 0 ]; then
+  say "load: pgbench workload, then SIGKILL of the postmaster and restart (test/load/run.sh --short)"
+  IMS_LOAD_BIN="$BIN" bash test/load/run.sh --short >"$WORK/load.tap" 2>&1
+  grep -vE '^ok ' "$WORK/load.tap"; echo "$(grep -cE '^ok ' "$WORK/load.tap") ok"
+  count_tap "$WORK/load.tap" "load"
+  grep -q '^1\.\.' "$WORK/load.tap" || fail 1 "load test did not finish"
 fi
 # ---- end of the security block ------------------------------------------------
 

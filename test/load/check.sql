@@ -1,0 +1,46 @@
+-- test/load/check.sql — invariants after a load run (and after a crash and
+-- restart).  One row per invariant: name, ok, detail.  Needs load.txlog filled
+-- from pgbench's --log files and psql variable :expect_exact (1 when the run
+-- was not interrupted, so counts must match exactly).
+CREATE TEMP TABLE inv (name text, ok bool, detail text);
+
+-- Every transaction pgbench saw committed is there: per client, the logged
+-- transactions are numbered 1..k, and markers 1..k all exist.
+INSERT INTO inv
+SELECT 'every committed transaction is present',
+       coalesce(bool_and(found = k), true),
+       coalesce(sum(k), 0) || ' logged as committed, ' || coalesce(sum(found), 0) || ' found, '
+         || coalesce(sum(k - found), 0) || ' missing'
+  FROM (SELECT c.client, c.k,
+               (SELECT count(*) FROM load.marker m WHERE m.client = c.client AND m.n <= c.k) AS found
+          FROM (SELECT l.client, count(*) AS k FROM load.txlog l
+                 WHERE l.latency ~ '^[0-9]+$' GROUP BY l.client) c) s;
+
+INSERT INTO inv
+SELECT 'markers equal committed transactions' || CASE WHEN :expect_exact = 1 THEN '' ELSE ' (at most one unacknowledged per client)' END,
+       CASE WHEN :expect_exact = 1 THEN m = l ELSE m >= l AND m <= l + (SELECT count(DISTINCT client) FROM load.txlog) END,
+       m || ' markers, ' || l || ' committed transactions in the pgbench log'
+  FROM (SELECT count(*) AS m FROM load.marker) a, (SELECT count(*) AS l FROM load.txlog WHERE latency ~ '^[0-9]+$') b;
+
+-- Rows written equal what the committed transactions say they wrote.
+INSERT INTO inv
+SELECT 'CIs inserted = ci_insert transactions', a = b, a || ' CIs, ' || b || ' transactions'
+  FROM (SELECT count(*) AS a FROM ims.ci WHERE name LIKE 'load-%') x,
+       (SELECT count(*) AS b FROM load.marker WHERE script = 'ci_insert') y;
+INSERT INTO inv
+SELECT 'relations inserted = relation rows reported', a = b, a || ' relations, ' || b || ' reported'
+  FROM (SELECT count(*) AS a FROM ims.ci_relation r JOIN ims.ci c ON c.id = r.source_id WHERE c.name LIKE 'load-%') x,
+       (SELECT coalesce(sum(rows - 1), 0) AS b FROM load.marker WHERE script = 'ci_insert') y;
+INSERT INTO inv
+SELECT 'each new CI is named after its own transaction', count(*) = 0, count(*) || ' CIs without a marker'
+  FROM ims.ci c WHERE c.name LIKE 'load-%'
+   AND NOT EXISTS (SELECT 1 FROM load.marker m WHERE c.name = 'load-' || m.client || '-' || m.n AND m.script = 'ci_insert');
+
+-- The heap and indexes agree (amcheck, when available).
+INSERT INTO inv
+SELECT 'ims B-tree indexes verify (amcheck)', true, count(*) || ' indexes checked'
+  FROM (SELECT bt_index_check(i.indexrelid, true)
+          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+         WHERE a.amname = 'btree' AND c.relnamespace IN ('ims'::regnamespace, 'load'::regnamespace)) s;
+
+SELECT name, ok, detail FROM inv;
