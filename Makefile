@@ -10,11 +10,13 @@ MODULE_big = ims
 
 # Plain C without PostgreSQL headers (unit-tested and fuzzed on its own).
 CORE_OBJS = \
-	src/core/civil.o
+	src/core/civil.o \
+	src/core/graph.o
 
 # SQL-callable glue.
 GLUE_OBJS = \
-	src/ims.o
+	src/ims.o \
+	src/graph.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -19,6 +19,12 @@
 /* IM004 missing required field */
 #define ERRCODE_IMS_MISSING_REQUIRED_FIELD	MAKE_SQLSTATE('I','M','0','0','4')
 
+/* IM050 unknown configuration item (graph traversal given a CI id that does not exist) */
+#define ERRCODE_IMS_UNKNOWN_CI	MAKE_SQLSTATE('I','M','0','5','0')
+
+/* _PG_init work of each area */
+void		ims_graph_init(void);
+
 /* PGDLLEXPORT is implied by PG_FUNCTION_INFO_V1 from PostgreSQL 16 on. */
 #if PG_VERSION_NUM < 160000
 #define IMS_FUNCTION(fn) PGDLLEXPORT PG_FUNCTION_INFO_V1(fn)

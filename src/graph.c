@@ -1,0 +1,839 @@
+/*
+ * graph.c — SQL-callable dependency-graph traversal over the CMDB
+ * (ims.impacted, ims.dependencies, ims.dependency_path,
+ * ims.dependency_cycles, ims.common_dependencies, ims.graph_cache_info).
+ *
+ * The graph is read from ims.ci / ims.ci_relation / ims.relation_type (or,
+ * for as_of, from the history tables) through SPI and kept per backend as a
+ * CSR graph (src/core/graph.c).  Cache validity follows the snapshot:
+ *
+ *   Every statement that changes what the traversal reads first updates the
+ *   single row of ims.graph_version (statement-level BEFORE trigger).  Row
+ *   updates serialise, so the xmin of the version-row tuple a snapshot sees
+ *   names exactly the committed state of the graph that snapshot sees.  The
+ *   cache key is (table oid, that xmin).
+ *
+ *   When that xmin belongs to the current transaction (it changed the CMDB
+ *   itself), the graph also depends on the transaction's own changes up to
+ *   the snapshot's command id, so the key adds the top transaction id and the
+ *   snapshot's curcid; such entries are dropped at transaction end.
+ *
+ * A relation inserted earlier in the same transaction is therefore seen; one
+ * committed by another session after a REPEATABLE READ snapshot was taken is
+ * not (the snapshot still sees the older version row).
+ *
+ * Parallel safety: a parallel worker shares the leader's snapshot and
+ * transaction state (TransactionIdIsCurrentTransactionId works there), reads
+ * the same rows through SPI, and keeps its own cache for its short life, so
+ * the functions are PARALLEL SAFE; the cost is one graph build per worker.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "ims.h"
+#include "core/graph.h"
+
+typedef struct GraphKey
+{
+	Oid			relid;			/* ims.graph_version, so a recreated extension misses */
+	TransactionId vxmin;		/* xmin of the version row the snapshot sees */
+	bool		own;			/* vxmin is (a subtransaction of) ours */
+	TransactionId topxid;		/* own only */
+	CommandId	curcid;			/* own only */
+	bool		has_as_of;
+	TimestampTz as_of;
+} GraphKey;
+
+typedef struct GraphSlot
+{
+	bool		used;
+	GraphKey	key;
+	MemoryContext cxt;
+	ImsGraph   *g;
+	int			ntypes;
+	char	  **type_names;		/* sorted, as relation_type ORDER BY name */
+	uint8	   *propagates;
+	TimestampTz built_at;
+	double		build_ms;
+	uint64		hits;
+} GraphSlot;
+
+/* 0: current committed graph, 1: own transaction's graph, 2: an as_of graph */
+#define NSLOTS 3
+static GraphSlot slots[NSLOTS];
+static uint64 graph_builds = 0;
+static SPIPlanPtr version_plan = NULL;
+
+static void
+graph_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+static void *
+graph_alloc(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size ? size : 1,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+static void
+graph_release(void *ctx, void *ptr)
+{
+	pfree(ptr);
+}
+
+static void
+slot_free(GraphSlot *s)
+{
+	if (s->cxt)
+		MemoryContextDelete(s->cxt);
+	memset(s, 0, sizeof(GraphSlot));
+}
+
+/* Transaction end: graphs that saw this transaction's own changes go. */
+static void
+graph_xact_callback(XactEvent event, void *arg)
+{
+	int			i;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	for (i = 0; i < NSLOTS; i++)
+		if (slots[i].used && slots[i].key.own)
+			slot_free(&slots[i]);
+		else if (!slots[i].used && slots[i].cxt)
+			slot_free(&slots[i]);
+}
+
+void
+ims_graph_init(void)
+{
+	ims_graph_interrupt_hook = graph_check_interrupts;
+	RegisterXactCallback(graph_xact_callback, NULL);
+}
+
+static bool
+key_equal(const GraphKey *a, const GraphKey *b)
+{
+	if (a->relid != b->relid || a->vxmin != b->vxmin || a->own != b->own ||
+		a->has_as_of != b->has_as_of)
+		return false;
+	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
+		return false;
+	if (a->has_as_of && a->as_of != b->as_of)
+		return false;
+	return true;
+}
+
+/* The key for what the active snapshot sees (SPI connected). */
+static void
+current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (version_plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT v.xmin, v.tableoid FROM ims.graph_version v", 0, NULL);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		version_plan = p;
+	}
+	if (SPI_execute_plan(version_plan, NULL, NULL, true, 2) != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ims.graph_version must hold exactly one row"),
+				 errhint("Reinstall the extension or insert the row: INSERT INTO ims.graph_version VALUES (true).")));
+	memset(key, 0, sizeof(GraphKey));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	key->vxmin = DatumGetTransactionId(d);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	key->relid = DatumGetObjectId(d);
+	SPI_freetuptable(SPI_tuptable);
+	key->own = TransactionIdIsCurrentTransactionId(key->vxmin);
+	if (key->own)
+	{
+		key->topxid = GetTopTransactionIdIfAny();
+		key->curcid = ActiveSnapshotSet() ? GetActiveSnapshot()->curcid : GetCurrentCommandId(false);
+	}
+	key->has_as_of = has_as_of;
+	key->as_of = has_as_of ? as_of : 0;
+}
+
+/* growable arrays for the build */
+typedef struct NodeBuf
+{
+	int64	   *ids;
+	int32	   *min_up;
+	uint8	   *down;
+	int64		n,
+				cap;
+} NodeBuf;
+
+typedef struct EdgeBuf
+{
+	int64	   *src;
+	int64	   *dst;
+	uint16	   *type;
+	int64		m,
+				cap;
+} EdgeBuf;
+
+static int
+type_index(GraphSlot *s, text *t, int *last)
+{
+	const char *p = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	int			i;
+
+	if (*last >= 0 && strncmp(s->type_names[*last], p, len) == 0 && s->type_names[*last][len] == '\0')
+		return *last;
+	for (i = 0; i < s->ntypes; i++)
+		if (strncmp(s->type_names[i], p, len) == 0 && s->type_names[i][len] == '\0')
+		{
+			*last = i;
+			return i;
+		}
+	return -1;
+}
+
+static Portal
+open_cursor(const char *sql, bool has_as_of, TimestampTz as_of)
+{
+	Oid			argtypes[1] = {TIMESTAMPTZOID};
+	Datum		values[1] = {TimestampTzGetDatum(as_of)};
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, has_as_of ? 1 : 0, argtypes, CURSOR_OPT_NO_SCROLL);
+	Portal		portal;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, has_as_of ? values : NULL, NULL, true);
+	return portal;
+}
+
+/* Read the graph the snapshot sees (or as of key->as_of) into slot s (SPI connected). */
+static void
+build_slot(GraphSlot *s, const GraphKey *key)
+{
+	MemoryContext cxt,
+				tmp,
+				old;
+	NodeBuf		nb = {0};
+	EdgeBuf		eb = {0};
+	Portal		portal;
+	instr_time	t0,
+				t1;
+	int			last = -1;
+	uint64		i;
+
+	INSTR_TIME_SET_CURRENT(t0);
+	cxt = AllocSetContextCreate(TopTransactionContext, "ims graph cache", ALLOCSET_DEFAULT_SIZES);
+	tmp = AllocSetContextCreate(cxt, "ims graph build", ALLOCSET_DEFAULT_SIZES);
+
+	/* relation types */
+	if (SPI_execute("SELECT name, propagates_impact FROM ims.relation_type ORDER BY name COLLATE \"C\"",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading ims.relation_type failed");
+	s->ntypes = (int) SPI_processed;
+	if (s->ntypes > 65535)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many relation types: %d", s->ntypes),
+				 errdetail("The traversal supports at most 65535 relation types.")));
+	s->type_names = MemoryContextAllocZero(cxt, sizeof(char *) * (s->ntypes + 1));
+	s->propagates = MemoryContextAllocZero(cxt, s->ntypes + 1);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		s->type_names[i] = MemoryContextStrdup(cxt, TextDatumGetCString(d));
+		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+		s->propagates[i] = !isnull && DatumGetBool(d);
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	/* CIs */
+	nb.cap = 1024;
+	nb.ids = MemoryContextAllocHuge(tmp, sizeof(int64) * nb.cap);
+	nb.min_up = MemoryContextAllocHuge(tmp, sizeof(int32) * nb.cap);
+	nb.down = MemoryContextAllocHuge(tmp, nb.cap);
+	portal = open_cursor(key->has_as_of
+						 ? "SELECT id, min_up, status OPERATOR(pg_catalog.=) 'down' FROM ims.ci"
+						 "  WHERE valid_from OPERATOR(pg_catalog.<=) $1"
+						 " UNION ALL SELECT ci_id, min_up, status OPERATOR(pg_catalog.=) 'down' FROM ims.ci_history"
+						 "  WHERE valid OPERATOR(pg_catalog.@>) $1 ORDER BY 1"
+						 : "SELECT id, min_up, status OPERATOR(pg_catalog.=) 'down' FROM ims.ci ORDER BY id",
+						 key->has_as_of, key->as_of);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 20000);
+		if (SPI_processed == 0)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		if (nb.n + (int64) SPI_processed > nb.cap)
+		{
+			while (nb.n + (int64) SPI_processed > nb.cap)
+				nb.cap *= 2;
+			nb.ids = repalloc_huge(nb.ids, sizeof(int64) * nb.cap);
+			nb.min_up = repalloc_huge(nb.min_up, sizeof(int32) * nb.cap);
+			nb.down = repalloc_huge(nb.down, nb.cap);
+		}
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			Datum		d;
+
+			d = SPI_getbinval(tup, td, 1, &isnull);
+			nb.ids[nb.n] = DatumGetInt64(d);
+			d = SPI_getbinval(tup, td, 2, &isnull);
+			nb.min_up[nb.n] = isnull ? 0 : DatumGetInt32(d);
+			d = SPI_getbinval(tup, td, 3, &isnull);
+			nb.down[nb.n] = !isnull && DatumGetBool(d);
+			nb.n++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+
+	/* relations */
+	eb.cap = 4096;
+	eb.src = MemoryContextAllocHuge(tmp, sizeof(int64) * eb.cap);
+	eb.dst = MemoryContextAllocHuge(tmp, sizeof(int64) * eb.cap);
+	eb.type = MemoryContextAllocHuge(tmp, sizeof(uint16) * eb.cap);
+	portal = open_cursor(key->has_as_of
+						 ? "SELECT source_id, target_id, type FROM ims.ci_relation"
+						 "  WHERE valid_from OPERATOR(pg_catalog.<=) $1"
+						 " UNION ALL SELECT source_id, target_id, type FROM ims.ci_relation_history"
+						 "  WHERE valid OPERATOR(pg_catalog.@>) $1"
+						 : "SELECT source_id, target_id, type FROM ims.ci_relation",
+						 key->has_as_of, key->as_of);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 50000);
+		if (SPI_processed == 0)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		if (eb.m + (int64) SPI_processed > eb.cap)
+		{
+			while (eb.m + (int64) SPI_processed > eb.cap)
+				eb.cap *= 2;
+			eb.src = repalloc_huge(eb.src, sizeof(int64) * eb.cap);
+			eb.dst = repalloc_huge(eb.dst, sizeof(int64) * eb.cap);
+			eb.type = repalloc_huge(eb.type, sizeof(uint16) * eb.cap);
+		}
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			Datum		d;
+			int			ti;
+
+			d = SPI_getbinval(tup, td, 3, &isnull);
+			ti = type_index(s, DatumGetTextPP(d), &last);
+			if (ti < 0)
+				continue;		/* a type since deleted (as_of) */
+			eb.type[eb.m] = (uint16) ti;
+			d = SPI_getbinval(tup, td, 1, &isnull);
+			eb.src[eb.m] = DatumGetInt64(d);
+			d = SPI_getbinval(tup, td, 2, &isnull);
+			eb.dst[eb.m] = DatumGetInt64(d);
+			eb.m++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+
+	old = MemoryContextSwitchTo(cxt);
+	s->g = ims_graph_build(graph_alloc, graph_release, cxt,
+						   nb.n, nb.ids, nb.min_up, nb.down,
+						   eb.m, eb.src, eb.dst, eb.type, s->ntypes);
+	MemoryContextSwitchTo(old);
+	if (s->g == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the CMDB graph is too large: %lld CIs, %lld relations",
+						(long long) nb.n, (long long) eb.m),
+				 errdetail("The traversal supports up to 2^31 CIs and 2^32 relations.")));
+	MemoryContextDelete(tmp);
+
+	/* success: keep it beyond this transaction */
+	MemoryContextSetParent(cxt, TopMemoryContext);
+	s->cxt = cxt;
+	s->key = *key;
+	s->used = true;
+	s->hits = 0;
+	s->built_at = GetCurrentTimestamp();
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	s->build_ms = INSTR_TIME_GET_MILLISEC(t1);
+	graph_builds++;
+}
+
+/* The graph for the active snapshot (or as_of), from the cache or built now. */
+static GraphSlot *
+graph_get(bool has_as_of, TimestampTz as_of)
+{
+	GraphKey	key;
+	GraphSlot  *s;
+	int			i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	current_key(&key, has_as_of, as_of);
+	for (i = 0; i < NSLOTS; i++)
+		if (slots[i].used && key_equal(&slots[i].key, &key))
+		{
+			slots[i].hits++;
+			SPI_finish();
+			return &slots[i];
+		}
+	s = &slots[has_as_of ? 2 : (key.own ? 1 : 0)];
+	slot_free(s);
+	build_slot(s, &key);
+	SPI_finish();
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* arguments and results */
+
+typedef struct TraversalArgs
+{
+	GraphSlot  *slot;
+	int32	   *starts;
+	int32		nstarts;
+	int32		max_depth;		/* -1: unlimited */
+	uint8	   *type_ok;
+	bool		has_as_of;
+	TimestampTz as_of;
+} TraversalArgs;
+
+static int32
+arg_max_depth(FunctionCallInfo fcinfo, int argno)
+{
+	int32		d;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return -1;
+	d = PG_GETARG_INT32(argno);
+	if (d < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_depth must not be negative: %d", d),
+				 errhint("Pass NULL for no depth limit.")));
+	return d;
+}
+
+static void
+arg_as_of(FunctionCallInfo fcinfo, int argno, TraversalArgs *a)
+{
+	a->has_as_of = PG_NARGS() > argno && !PG_ARGISNULL(argno);
+	a->as_of = a->has_as_of ? PG_GETARG_TIMESTAMPTZ(argno) : 0;
+	if (a->has_as_of && TIMESTAMP_NOT_FINITE(a->as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must be a finite timestamp")));
+}
+
+/*
+ * Which relation types to follow: rel_types (NULL: all; NULL elements are
+ * ignored; an unknown name is an error), and for impact searches only those
+ * that propagate impact.
+ */
+static uint8 *
+arg_types(FunctionCallInfo fcinfo, int argno, GraphSlot *s, bool propagating_only)
+{
+	uint8	   *ok = palloc0(s->ntypes + 1);
+	int			i;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		memset(ok, 1, s->ntypes + 1);
+	else
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			nelems;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+		for (i = 0; i < nelems; i++)
+		{
+			int			last = -1,
+						ti;
+
+			if (nulls[i])
+				continue;
+			ti = type_index(s, DatumGetTextPP(elems[i]), &last);
+			if (ti < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("relation type \"%s\" does not exist", TextDatumGetCString(elems[i])),
+						 errhint("Relation types are the rows of ims.relation_type.")));
+			ok[ti] = 1;
+		}
+	}
+	if (propagating_only)
+		for (i = 0; i < s->ntypes; i++)
+			ok[i] = ok[i] && s->propagates[i];
+	return ok;
+}
+
+static int32
+node_of(TraversalArgs *a, int64 id)
+{
+	int32		v = ims_graph_node(a->slot->g, id);
+
+	if (v < 0)
+	{
+		if (a->has_as_of)
+			ereport(ERROR,
+					(errcode(ERRCODE_IMS_UNKNOWN_CI),
+					 errmsg("ci %lld did not exist at %s", (long long) id, timestamptz_to_str(a->as_of)),
+					 errhint("as_of answers with the CIs of that moment (ims.ci and ims.ci_history).")));
+		ereport(ERROR,
+				(errcode(ERRCODE_IMS_UNKNOWN_CI),
+				 errmsg("ci %lld does not exist", (long long) id),
+				 errhint("CI ids are ims.ci.id values visible to the current snapshot.")));
+	}
+	return v;
+}
+
+/* CI ids to node numbers; NULL elements are skipped, unknown ids are an error. */
+static void
+arg_starts(FunctionCallInfo fcinfo, int argno, TraversalArgs *a)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				i;
+
+	deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	a->starts = palloc(sizeof(int32) * (nelems + 1));
+	a->nstarts = 0;
+	for (i = 0; i < nelems; i++)
+		if (!nulls[i])
+			a->starts[a->nstarts++] = node_of(a, DatumGetInt64(elems[i]));
+}
+
+static Tuplestorestate *
+srf_init(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	TupleDesc	td;
+	Tuplestorestate *ts;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	td = CreateTupleDescCopy(td);
+	ts = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = ts;
+	rsinfo->setDesc = td;
+	MemoryContextSwitchTo(old);
+	*desc = td;
+	return ts;
+}
+
+/* ci_ids, max_depth, rel_types, as_of → (ci_id, depth, via) */
+static Datum
+closure(FunctionCallInfo fcinfo, bool impact)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	ImsGraph   *g;
+	int32		count,
+				i;
+
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	a.max_depth = arg_max_depth(fcinfo, 1);
+	arg_as_of(fcinfo, 3, &a);
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 2, a.slot, impact);
+	arg_starts(fcinfo, 0, &a);
+	g = a.slot->g;
+	count = impact ? ims_graph_impacted(g, a.starts, a.nstarts, a.max_depth, a.type_ok)
+		: ims_graph_dependencies(g, a.starts, a.nstarts, a.max_depth, a.type_ok);
+	for (i = 0; i < count; i++)
+	{
+		int32		v = g->queue[i];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(g->ids[v]);
+		values[1] = Int32GetDatum(g->dist[v]);
+		if (g->via[v] < 0)
+		{
+			values[2] = (Datum) 0;
+			nulls[2] = true;
+		}
+		else
+			values[2] = Int64GetDatum(g->ids[g->via[v]]);
+		tuplestore_putvalues(ts, td, values, nulls);
+		if ((i & 4095) == 4095)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}
+
+/* ims.impacted(ci_ids bigint[], max_depth int, rel_types text[], as_of timestamptz) */
+IMS_FUNCTION(ims_impacted);
+Datum
+ims_impacted(PG_FUNCTION_ARGS)
+{
+	return closure(fcinfo, true);
+}
+
+/* ims.dependencies(ci_ids bigint[], max_depth int, rel_types text[], as_of timestamptz) */
+IMS_FUNCTION(ims_dependencies);
+Datum
+ims_dependencies(PG_FUNCTION_ARGS)
+{
+	return closure(fcinfo, false);
+}
+
+/* ims.graph_cache_info() → one row per cached graph of this backend */
+IMS_FUNCTION(ims_graph_cache_info);
+Datum
+ims_graph_cache_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	static const char *const names[NSLOTS] = {"current", "own_transaction", "as_of"};
+	int			i;
+
+	for (i = 0; i < NSLOTS; i++)
+	{
+		GraphSlot  *s = &slots[i];
+		Datum		values[11];
+		bool		nulls[11] = {0};
+		int64		bytes;
+
+		if (!s->used)
+			continue;
+		bytes = (int64) MemoryContextMemAllocated(s->cxt, true);
+		values[0] = CStringGetTextDatum(names[i]);
+		values[1] = Int64GetDatum(s->g->n);
+		values[2] = Int64GetDatum(s->g->m);
+		values[3] = Int32GetDatum(s->ntypes);
+		values[4] = Int64GetDatum(bytes);
+		values[5] = Float8GetDatum(s->g->m > 0 ? (double) bytes / s->g->m : 0.0);
+		values[6] = Float8GetDatum(s->g->m > 0 ? (double) s->g->edge_bytes / s->g->m : 0.0);
+		values[7] = TimestampTzGetDatum(s->built_at);
+		values[8] = Float8GetDatum(s->build_ms);
+		values[9] = Int64GetDatum((int64) s->hits);
+		if (s->key.has_as_of)
+			values[10] = TimestampTzGetDatum(s->key.as_of);
+		else
+			nulls[10] = true;
+		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ims.graph_cache_reset() → the number of cached graphs dropped */
+IMS_FUNCTION(ims_graph_cache_reset);
+Datum
+ims_graph_cache_reset(PG_FUNCTION_ARGS)
+{
+	int			i,
+				n = 0;
+
+	for (i = 0; i < NSLOTS; i++)
+		if (slots[i].used)
+		{
+			slot_free(&slots[i]);
+			n++;
+		}
+	PG_RETURN_INT32(n);
+}
+
+/*
+ * ims.dependency_path(from_ci bigint, to_ci bigint, max_depth int,
+ * rel_types text[], as_of timestamptz) → TABLE(step int, ci_id bigint, relation text)
+ */
+IMS_FUNCTION(ims_dependency_path);
+Datum
+ims_dependency_path(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	int32		from,
+				to,
+				len,
+				i;
+	int32	   *path;
+	uint16	   *types;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	a.max_depth = arg_max_depth(fcinfo, 2);
+	arg_as_of(fcinfo, 4, &a);
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 3, a.slot, false);
+	from = node_of(&a, PG_GETARG_INT64(0));
+	to = node_of(&a, PG_GETARG_INT64(1));
+	path = palloc(sizeof(int32) * ((Size) a.slot->g->n + 1));
+	types = palloc(sizeof(uint16) * ((Size) a.slot->g->n + 1));
+	len = ims_graph_path(a.slot->g, from, to, a.max_depth, a.type_ok, path, types);
+	for (i = 0; i < len; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int32GetDatum(i);
+		values[1] = Int64GetDatum(a.slot->g->ids[path[i]]);
+		if (i == 0)
+		{
+			values[2] = (Datum) 0;
+			nulls[2] = true;
+		}
+		else
+			values[2] = CStringGetTextDatum(a.slot->type_names[types[i]]);
+		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ims.dependency_cycles(rel_types text[], as_of timestamptz) → TABLE(cycle int, ci_id bigint) */
+IMS_FUNCTION(ims_dependency_cycles);
+Datum
+ims_dependency_cycles(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	int32	   *comp;
+	int32		ncomp,
+				c,
+				v;
+	MemoryContext scratch;
+
+	arg_as_of(fcinfo, 1, &a);
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 0, a.slot, false);
+	comp = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "ims graph cycles", ALLOCSET_DEFAULT_SIZES);
+	ncomp = ims_graph_cycles(a.slot->g, a.type_ok, comp, graph_alloc, scratch);
+	MemoryContextDelete(scratch);
+	if (ncomp == 0)
+		return (Datum) 0;
+	{
+		/* bucket nodes by component: counting sort keeps node (= id) order inside */
+		int32	   *start = palloc0(sizeof(int32) * ((Size) ncomp + 2));
+		int32	   *order;
+		int32		total = 0;
+
+		for (v = 0; v < a.slot->g->n; v++)
+			if (comp[v] > 0)
+			{
+				start[comp[v] + 1]++;
+				total++;
+			}
+		for (c = 1; c <= ncomp; c++)
+			start[c + 1] += start[c];
+		order = palloc(sizeof(int32) * ((Size) total + 1));
+		for (v = 0; v < a.slot->g->n; v++)
+			if (comp[v] > 0)
+				order[start[comp[v]]++] = v;
+		for (v = 0; v < total; v++)
+		{
+			Datum		values[2];
+			bool		nulls[2] = {false, false};
+
+			values[0] = Int32GetDatum(comp[order[v]]);
+			values[1] = Int64GetDatum(a.slot->g->ids[order[v]]);
+			tuplestore_putvalues(ts, td, values, nulls);
+			if ((v & 4095) == 4095)
+				CHECK_FOR_INTERRUPTS();
+		}
+	}
+	return (Datum) 0;
+}
+
+/*
+ * ims.common_dependencies(ci_ids bigint[], max_depth int, rel_types text[],
+ * as_of timestamptz, min_covers int) → TABLE(ci_id bigint, covers int, depth int)
+ */
+IMS_FUNCTION(ims_common_dependencies);
+Datum
+ims_common_dependencies(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	int32		min_covers = 2,
+				count,
+				i;
+	int32	   *out,
+			   *cover,
+			   *depth;
+	MemoryContext scratch;
+
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	a.max_depth = arg_max_depth(fcinfo, 1);
+	arg_as_of(fcinfo, 3, &a);
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		min_covers = PG_GETARG_INT32(4);
+		if (min_covers < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("min_covers must be at least 1: %d", min_covers)));
+	}
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 2, a.slot, true);
+	arg_starts(fcinfo, 0, &a);
+	out = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	cover = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	depth = palloc_extended(sizeof(int32) * ((Size) a.slot->g->n + 1), MCXT_ALLOC_HUGE);
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "ims graph common", ALLOCSET_DEFAULT_SIZES);
+	count = ims_graph_common(a.slot->g, a.starts, a.nstarts, a.max_depth, a.type_ok, min_covers,
+							 out, cover, depth, graph_alloc, scratch);
+	MemoryContextDelete(scratch);
+	for (i = 0; i < count; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(a.slot->g->ids[out[i]]);
+		values[1] = Int32GetDatum(cover[i]);
+		values[2] = Int32GetDatum(depth[i]);
+		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	return (Datum) 0;
+}
