@@ -56,6 +56,8 @@ typedef struct GraphKey
 	CommandId	curcid;			/* own only */
 	bool		has_as_of;
 	TimestampTz as_of;
+	Oid			userid;			/* privileges the graph was read with */
+	Oid			outer_userid;	/* the role row-level security filters for */
 } GraphKey;
 
 typedef struct GraphSlot
@@ -135,6 +137,9 @@ key_equal(const GraphKey *a, const GraphKey *b)
 	if (a->relid != b->relid || a->vxmin != b->vxmin || a->own != b->own ||
 		a->has_as_of != b->has_as_of)
 		return false;
+	/* RLS and privileges make the graph depend on who reads it (doc/security.md) */
+	if (a->userid != b->userid || a->outer_userid != b->outer_userid)
+		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
 		return false;
 	if (a->has_as_of && a->as_of != b->as_of)
@@ -177,6 +182,8 @@ current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
 	}
 	key->has_as_of = has_as_of;
 	key->as_of = has_as_of ? as_of : 0;
+	key->userid = GetUserId();
+	key->outer_userid = GetOuterUserId();
 }
 
 /* growable arrays for the build */

@@ -124,6 +124,33 @@ CREATE POLICY ci_relation_tenant ON ims.ci_relation
            OR (EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = ci_relation.source_id)
                AND EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = ci_relation.target_id)));
 
+-- CMDB history: a version of a CI is visible like the CI was (tenant NULL:
+-- shared); a relation's history when both CIs are visible now.
+ALTER TABLE ims.ci_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ci_history_tenant ON ims.ci_history FOR SELECT
+    USING (tenant IS NULL OR (SELECT ims.current_tenants()) IS NULL
+           OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+ALTER TABLE ims.ci_relation_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ci_relation_history_tenant ON ims.ci_relation_history FOR SELECT
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR (EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = ci_relation_history.source_id)
+               AND EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = ci_relation_history.target_id)));
+
+-- The graph functions read the CMDB through SPI with the caller's rights, so
+-- row-level security applies to the graph they build; their per-backend cache
+-- is keyed on the reading role too (src/graph.c).  A change to the tenant map
+-- marks the graph as changed so no cached graph outlives it.
+CREATE TRIGGER graph_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.tenant_member
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+
+-- Trigger functions that write history or the graph version run as the
+-- extension owner: no role gets INSERT on a history table (history cannot be
+-- forged) nor UPDATE on ims.graph_version.  They take no arguments; the
+-- search_path is pinned.
+ALTER FUNCTION ims.graph_touch() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION ims.ci_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION ims.ci_relation_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
 -- ---------------------------------------------------------------------------
 -- Grants.  Tables: reference data readable by ims_reader, configured by
 -- ims_admin.  Identity sequences need no grant (nextval for an identity
@@ -133,11 +160,14 @@ REVOKE ALL ON ALL TABLES IN SCHEMA ims FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA ims FROM PUBLIC;
 
 -- The view owner reads every table (row-level security still applies to it).
-GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation
+GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
+                ims.ci_history, ims.ci_relation_history, ims.graph_version
     TO ims_view_owner;
 
--- CMDB: reference data.
-GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation TO ims_reader;
+-- CMDB: reference data (the graph functions read it with the caller's rights).
+GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
+                ims.ci_history, ims.ci_relation_history, ims.graph_version
+    TO ims_reader;
 GRANT INSERT, UPDATE, DELETE ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation TO ims_admin;
 GRANT UPDATE (status) ON ims.ci TO ims_agent;
 

@@ -7,7 +7,7 @@
 -- 3. Tenants see their own rows (and shared CIs) only, in tables, views and
 --    functions.
 BEGIN;
-SELECT plan(42);
+SELECT plan(54);
 
 -- The ACL of every extension object as 'grantee:PRIV,PRIV ...' (the owner's
 -- own rights left out; PUBLIC for the public pseudo-role; column privileges as
@@ -55,8 +55,22 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.ci_class', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.relation_type', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.ci_relation', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.ci_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.ci_relation_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.graph_version', 'ims_reader:SELECT ims_view_owner:SELECT'),
     ('sequence', 'ims.ci_id_seq', '-'),
     ('sequence', 'ims.ci_relation_id_seq', '-'),
+    -- graph functions: open to all; they read the CMDB with the caller's rights (RLS applies)
+    ('function', 'ims.impacted(bigint[],integer,text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.dependencies(bigint[],integer,text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.impacted_services(bigint[],integer,text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.dependency_path(bigint,bigint,integer,text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.dependency_cycles(text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.common_dependencies(bigint[],integer,text[],timestamp with time zone,integer)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.graph_json(bigint[],text,integer,text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.graph_dot(bigint[],text,integer,text[],timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.graph_cache_info()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.graph_cache_reset()', 'PUBLIC:EXECUTE'),
     -- tenants
     ('table', 'ims.tenant_member', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE'),
     ('function', 'ims.current_tenants()', 'PUBLIC:EXECUTE'),
@@ -112,6 +126,11 @@ INSERT INTO ims.relation_type (name, inverse_name) VALUES ('t_runs_on', 't_hosts
 INSERT INTO ims.ci (id, name, class) VALUES (-1, 't-one', 't_server'), (-2, 't-two', 't_server');
 
 -- 2 ---------------------------------------------------------------------------
+SET ROLE ims_t_admin;
+SELECT throws_ok($$DELETE FROM ims.ci_history$$, '42501', NULL, 'an admin cannot delete CI history');
+SELECT throws_ok($$UPDATE ims.ci_relation_history SET type = 'x'$$, '42501', NULL, 'an admin cannot rewrite relation history');
+SELECT throws_ok($$UPDATE ims.graph_version SET singleton = true$$, '42501', NULL, 'nobody writes the graph version row directly');
+RESET ROLE;
 SET ROLE ims_t_reader;
 SELECT throws_ok($$INSERT INTO ims.ci (name, class) VALUES ('x', 't_server')$$, '42501', NULL, 'a reader cannot insert a CI');
 SELECT throws_ok($$UPDATE ims.ci SET status = 'down' WHERE id = -1$$, '42501', NULL, 'a reader cannot update a CI');
@@ -122,7 +141,10 @@ SELECT is((SELECT count(*) FROM ims.ci WHERE id IN (-1, -2)), 2::bigint, 'a read
 RESET ROLE;
 
 SET ROLE ims_t_agent;
-SELECT lives_ok($$UPDATE ims.ci SET status = 'degraded' WHERE id = -1$$, 'an agent sets a CI''s status');
+SELECT lives_ok($$UPDATE ims.ci SET status = 'degraded' WHERE id = -1$$, 'an agent sets a CI''s status (history kept by definer triggers)');
+SELECT throws_ok($$INSERT INTO ims.ci_history (ci_id, name, class, status, criticality, attributes, valid)
+                   VALUES (-1, 'forged', 't_server', 'operational', 3, '{}', '[2020-01-01,2020-02-01)')$$, '42501', NULL,
+                 'an agent cannot forge CI history');
 SELECT throws_ok($$UPDATE ims.ci SET name = 'renamed' WHERE id = -1$$, '42501', NULL, 'an agent cannot rename a CI');
 SELECT throws_ok($$INSERT INTO ims.ci_class (name) VALUES ('t_sneaky')$$, '42501', NULL, 'an agent cannot add CI classes');
 RESET ROLE;
@@ -165,6 +187,12 @@ SELECT set_eq('SELECT name FROM ims.ci WHERE id <= -10', ARRAY['acme-app', 'acme
 SELECT is_empty('SELECT * FROM ims.ci WHERE id = -20', 'a tenant cannot read another tenant''s CI by id');
 SELECT is((SELECT count(*) FROM ims.ci_relation WHERE source_id <= -10), 2::bigint,
           'relations are visible only when both CIs are (none into another tenant)');
+SELECT set_eq('SELECT ci_id FROM ims.impacted(ARRAY[-30::bigint])', ARRAY[-30, -10]::bigint[],
+              'through a function: impact of a shared CI lists only the tenant''s own dependents');
+SELECT throws_ok('SELECT * FROM ims.dependencies(ARRAY[-20::bigint])', 'IM050', 'ci -20 does not exist',
+                 'through a function: another tenant''s CI is unknown to the graph');
+SELECT throws_ok('SELECT * FROM ims.dependency_path(-20, -30)', 'IM050', 'ci -20 does not exist',
+                 'through a function: another tenant''s CI does not exist (same error as a wrong id)');
 SELECT is_empty($$UPDATE ims.ci SET status = 'down' WHERE id = -20 RETURNING id$$, 'a tenant cannot update another tenant''s CI (no row)');
 SELECT is_empty($$DELETE FROM ims.ci WHERE id = -20 RETURNING id$$, 'a tenant cannot delete another tenant''s CI (no row)');
 SELECT is_empty($$UPDATE ims.ci SET status = 'down' WHERE id = -30 RETURNING id$$, 'a tenant cannot change a shared CI');
@@ -187,12 +215,29 @@ RESET ROLE;
 SET ROLE ims_t_bob;
 SELECT set_eq('SELECT name FROM ims.ci WHERE id <= -10', ARRAY['globex-app', 'shared-net'],
               'the other tenant sees its own CIs and shared ones');
+SELECT set_eq('SELECT ci_id FROM ims.impacted(ARRAY[-30::bigint])', ARRAY[-30, -20]::bigint[],
+              'the graph cache of a session is not shared between roles: globex gets its own impact');
+RESET ROLE;
+SELECT cmp_ok((SELECT count(*) FROM ims.impacted(ARRAY[-30::bigint])), '>=', 3::bigint,
+              'the unrestricted session user still sees the impact on every tenant');
+SET ROLE ims_t_bob;
 SELECT is_empty('SELECT * FROM ims.ci_relation WHERE target_id = -11', 'a relation into another tenant''s CI stays hidden');
 RESET ROLE;
 
 SET ROLE ims_t_dave;
 SELECT is(ims.current_tenants(), '{}'::text[], 'a role in no tenant: current_tenants() is empty once tenants exist');
 SELECT set_eq('SELECT name FROM ims.ci WHERE id <= -10', ARRAY['shared-net'], 'a role in no tenant sees shared CIs only');
+RESET ROLE;
+
+-- The per-backend graph cache: the same graph version read by two roles in a row.
+SET ROLE ims_t_alice;
+SELECT set_eq('SELECT ci_id FROM ims.impacted(ARRAY[-30::bigint])', ARRAY[-30, -10]::bigint[], 'acme''s impact of the shared CI');
+SET ROLE ims_t_bob;
+SELECT set_eq('SELECT ci_id FROM ims.impacted(ARRAY[-30::bigint])', ARRAY[-30, -20]::bigint[],
+              'right after it, globex does not get acme''s cached graph');
+SET ROLE ims_t_nobody;
+SELECT throws_ok('SELECT * FROM ims.impacted(ARRAY[-30::bigint])', '42501', NULL,
+                 'a role without ims grants gets no cached graph either');
 RESET ROLE;
 
 -- SET ROLE is what counts, not the session user.
