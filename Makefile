@@ -11,12 +11,18 @@ MODULE_big = ims
 # Plain C without PostgreSQL headers (unit-tested and fuzzed on its own).
 CORE_OBJS = \
 	src/core/civil.o \
-	src/core/graph.o
+	src/core/graph.o \
+	src/core/interval_set.o \
+	src/core/metric_state.o
 
 # SQL-callable glue.
 GLUE_OBJS = \
 	src/ims.o \
-	src/graph.o
+	src/graph.o \
+	src/workflow.o \
+	src/incident.o \
+	src/agg_mean.o \
+	src/agg_outage.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -24,6 +24,7 @@ void
 _PG_init(void)
 {
 	ims_graph_init();
+	ims_incident_init();
 	MarkGUCPrefixReserved("ims");
 }
 

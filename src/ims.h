@@ -32,4 +32,7 @@ void		ims_graph_init(void);
 #define IMS_FUNCTION(fn) PG_FUNCTION_INFO_V1(fn)
 #endif
 
+/* _PG_init work of each area (one line each in ims.c). */
+extern void ims_incident_init(void);
+
 #endif							/* IMS_H */

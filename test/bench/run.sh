@@ -6,7 +6,7 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 cd "$IMS_TOP"
-ims_install_packages "$@" >/dev/null
+ims_install_packages >/dev/null
 
 WORK=$(mktemp -d /tmp/ims-bench.XXXXXX); chmod 755 "$WORK"
 BIN="$WORK/pg/usr/lib/postgresql/$PG_MAJOR/bin"

@@ -56,7 +56,7 @@ BEGIN
     WHEN 0 THEN RETURN '';
     WHEN 1 THEN RETURN repeat('x', 100000);
     WHEN 2 THEN RETURN repeat('mon-fri 09:00-17:00; ', 2000);
-    WHEN 3 THEN RETURN chr(1 + floor(random() * 1000)::int) || chr(1 + floor(random() * 60000)::int);
+    WHEN 3 THEN RETURN chr(1 + floor(random() * 1000)::int) || chr(57344 + floor(random() * 8000)::int);  -- no surrogates
     ELSE
         FOR i IN 1..(1 + floor(random() * 40))::int LOOP
             s := s || substr(chars, 1 + floor(random() * length(chars))::int, 1);

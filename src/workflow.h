@@ -1,0 +1,32 @@
+/*
+ * workflow.h — the per-backend workflow cache shared by workflow.c and
+ * incident.c.
+ */
+#ifndef IMS_WORKFLOW_H
+#define IMS_WORKFLOW_H
+
+#include "postgres.h"
+#include "datatype/timestamp.h"
+#include "utils/snapshot.h"
+
+typedef enum WfCategory
+{
+	WF_OPEN = 0,
+	WF_PAUSED,
+	WF_RESOLVED,
+	WF_CLOSED,
+	WF_CANCELLED
+} WfCategory;
+
+typedef struct Workflow Workflow;
+
+extern void ims_wf_ensure(Snapshot snap);
+extern Workflow *ims_wf_lookup(const char *name);
+extern int	ims_wf_state_category(const Workflow *wf, const char *state);
+extern const char *ims_wf_initial(const Workflow *wf);
+extern const char *ims_wf_category_name(WfCategory c);
+extern bool ims_is_admin(void);
+extern bool ims_bulk_restore(void);
+extern TimestampTz ims_event_timestamp(void);
+
+#endif							/* IMS_WORKFLOW_H */
