@@ -151,18 +151,38 @@ ALTER FUNCTION ims.graph_touch() SECURITY DEFINER SET search_path = pg_catalog, 
 ALTER FUNCTION ims.ci_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION ims.ci_relation_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+-- Incidents.  tenant NULL: an incident of the provider itself, visible to
+-- unrestricted roles only (a tenant never sees an incident nobody assigned to
+-- it).  History rows are visible with their incident.
+ALTER TABLE ims.incident ALTER COLUMN tenant SET DEFAULT ims.default_tenant();
+ALTER TABLE ims.incident ENABLE ROW LEVEL SECURITY;
+CREATE POLICY incident_tenant ON ims.incident
+    USING ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+ALTER TABLE ims.incident_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY incident_event_tenant ON ims.incident_event FOR SELECT
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.incident i WHERE i.id = incident_event.incident_id));
+
 -- ---------------------------------------------------------------------------
 -- Grants.  Tables: reference data readable by ims_reader, configured by
 -- ims_admin.  Identity sequences need no grant (nextval for an identity
 -- column is not privilege-checked).
 
-REVOKE ALL ON ALL TABLES IN SCHEMA ims FROM PUBLIC;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA ims FROM PUBLIC;
+-- Grants made next to the objects by other pieces (workflow configuration
+-- readable by PUBLIC, agents working incidents) are kept; the matrix test
+-- lists the result.
 
 -- The view owner reads every table (row-level security still applies to it).
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
-                ims.ci_history, ims.ci_relation_history, ims.graph_version
+                ims.ci_history, ims.ci_relation_history, ims.graph_version,
+                ims.incident, ims.incident_event, ims.priority_matrix,
+                ims.workflow, ims.workflow_state, ims.workflow_transition
     TO ims_view_owner;
+
+-- Incidents: worked by agents (31_incident.sql grants SELECT, INSERT, UPDATE);
+-- nobody deletes an incident (its history refers to it); readers see them
+-- through the BI views only.  ims.incident_event is written by a SECURITY
+-- DEFINER trigger and refuses UPDATE/DELETE/TRUNCATE even for its owner.
 
 -- CMDB: reference data (the graph functions read it with the caller's rights).
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,

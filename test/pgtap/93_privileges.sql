@@ -7,7 +7,7 @@
 -- 3. Tenants see their own rows (and shared CIs) only, in tables, views and
 --    functions.
 BEGIN;
-SELECT plan(54);
+SELECT plan(72);
 
 -- The ACL of every extension object as 'grantee:PRIV,PRIV ...' (the owner's
 -- own rights left out; PUBLIC for the public pseudo-role; column privileges as
@@ -75,6 +75,28 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.tenant_member', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE'),
     ('function', 'ims.current_tenants()', 'PUBLIC:EXECUTE'),
     ('function', 'ims.default_tenant()', 'PUBLIC:EXECUTE'),
+    -- workflow configuration: readable by everyone (the workflow trigger reads it as the caller)
+    ('table', 'ims.workflow', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE ims_view_owner:SELECT'),
+    ('table', 'ims.workflow_state', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE ims_view_owner:SELECT'),
+    ('table', 'ims.workflow_transition', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE ims_view_owner:SELECT'),
+    ('table', 'ims.priority_matrix', 'PUBLIC:SELECT ims_admin:DELETE,INSERT,UPDATE ims_view_owner:SELECT'),
+    ('function', 'ims.workflow_state_category(text,text)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.workflow_targets(text,text)', 'PUBLIC:EXECUTE'),
+    -- incidents: agents work them, nobody deletes them; history is read-only for everyone
+    ('table', 'ims.incident', 'ims_agent:INSERT,SELECT,UPDATE ims_view_owner:SELECT'),
+    ('table', 'ims.incident_event', 'ims_agent:SELECT ims_view_owner:SELECT'),
+    ('sequence', 'ims.incident_number_seq', 'ims_agent:USAGE'),
+    ('sequence', 'ims.incident_id_seq', 'ims_agent:USAGE'),
+    ('sequence', 'ims.incident_event_id_seq', '-'),
+    ('function', 'ims.event_time()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._bulk_restore()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.incident_number(bigint)', 'PUBLIC:EXECUTE'),
+    -- metrics aggregates: primitives for any table
+    ('aggregate', 'ims.mttr(timestamp with time zone,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('aggregate', 'ims.mtta(timestamp with time zone,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('aggregate', 'ims.downtime(tstzrange)', 'PUBLIC:EXECUTE'),
+    ('aggregate', 'ims.availability(tstzrange,tstzrange)', 'PUBLIC:EXECUTE'),
+    ('aggregate', 'ims.mtbf(tstzrange,tstzrange)', 'PUBLIC:EXECUTE'),
     -- base
     ('function', 'ims.version()', 'PUBLIC:EXECUTE')
   $$, 'every ims table, view, sequence and function has exactly the grants decided in 90_security.sql');
@@ -149,6 +171,26 @@ SELECT throws_ok($$UPDATE ims.ci SET name = 'renamed' WHERE id = -1$$, '42501', 
 SELECT throws_ok($$INSERT INTO ims.ci_class (name) VALUES ('t_sneaky')$$, '42501', NULL, 'an agent cannot add CI classes');
 RESET ROLE;
 
+-- Incidents and their history.
+SET ROLE ims_t_agent;
+SELECT lives_ok($$INSERT INTO ims.incident (id, title) VALUES (-1, 't: mail down')$$, 'an agent opens an incident');
+SELECT lives_ok($$UPDATE ims.incident SET state = 'in_progress' WHERE id = -1$$, 'an agent works an incident');
+SELECT throws_ok($$DELETE FROM ims.incident WHERE id = -1$$, '42501', NULL, 'an agent cannot delete an incident');
+SELECT throws_ok($$DELETE FROM ims.incident_event WHERE incident_id = -1$$, '42501', NULL, 'an agent cannot delete history');
+SELECT throws_ok($$INSERT INTO ims.incident_event (incident_id, at, actor, to_state, changes) VALUES (-1, now(), 'x', 'resolved', '{}')$$,
+                 '42501', NULL, 'an agent cannot forge history');
+RESET ROLE;
+SET ROLE ims_t_reader;
+SELECT throws_ok($$UPDATE ims.incident SET state = 'resolved' WHERE id = -1$$, '42501', NULL, 'a reader cannot update an incident');
+SELECT throws_ok($$SELECT * FROM ims.incident_event$$, '42501', NULL, 'a reader reads incidents through the BI views only');
+RESET ROLE;
+SET ROLE ims_t_admin;
+SELECT throws_ok($$UPDATE ims.incident_event SET actor = 'someone else'$$, '42501', NULL, 'an admin cannot rewrite history');
+RESET ROLE;
+SELECT throws_ok($$DELETE FROM ims.incident_event WHERE incident_id = -1$$, '42501', NULL,
+                 'not even the owner (superuser) deletes history');
+SELECT throws_ok($$TRUNCATE ims.incident_event CASCADE$$, '42501', NULL, 'nor truncates it');
+
 SET ROLE ims_t_nobody;
 SELECT throws_ok($$SELECT * FROM ims.ci$$, '42501', NULL, 'a role without ims grants cannot read the CMDB');
 RESET ROLE;
@@ -175,6 +217,9 @@ SELECT lives_ok($$INSERT INTO ims.ci (id, name, class, tenant) VALUES
                 'provider staff insert CIs of any tenant');
 INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
     (-10, -11, 't_runs_on'), (-10, -30, 't_runs_on'), (-20, -30, 't_runs_on'), (-20, -11, 't_runs_on');
+INSERT INTO ims.incident (id, title, tenant, ci_id) VALUES
+    (-10, 'acme: erp slow', 'acme', -10), (-20, 'globex: crm down', 'globex', -20),
+    (-21, 'globex: vpn', 'globex', NULL), (-30, 'provider: core switch', NULL, -30);
 SELECT is(ims.current_tenants(), NULL, 'a member of a role mapped to ''*'' sees every tenant');
 SELECT is((SELECT count(*) FROM ims.ci WHERE id <= -10), 4::bigint, 'provider staff see every tenant''s CIs');
 RESET ROLE;
@@ -204,6 +249,16 @@ SELECT throws_ok($$INSERT INTO ims.ci (name, class, tenant) VALUES ('shared2', '
                  'a tenant cannot add shared CIs');
 WITH i AS (INSERT INTO ims.ci (name, class) VALUES ('acme-web', 't_server') RETURNING tenant)
 SELECT is((SELECT tenant FROM i), 'acme', 'a CI inserted by a one-tenant role defaults to that tenant');
+SELECT is_empty('SELECT * FROM ims.incident WHERE id IN (-20, -21)', 'a tenant cannot read another tenant''s incidents through the table');
+SELECT is_empty('SELECT * FROM ims.incident_event WHERE incident_id IN (-20, -21)', 'nor their history');
+SELECT is_empty('SELECT * FROM ims.incident WHERE id = -30', 'nor the provider''s own incidents (tenant NULL)');
+SELECT is_empty($$UPDATE ims.incident SET state = 'in_progress' WHERE id = -20 RETURNING id$$, 'nor work them (no row)');
+SELECT set_eq('SELECT id FROM ims.incident WHERE id <= -10', ARRAY[-10]::bigint[], 'a tenant sees its own incident');
+SELECT is((SELECT count(*) FROM ims.incident_event WHERE incident_id = -10), 1::bigint, 'and its history');
+WITH i AS (INSERT INTO ims.incident (id, title) VALUES (-11, 'acme: printer') RETURNING tenant)
+SELECT is((SELECT tenant FROM i), 'acme', 'an incident opened by a one-tenant agent belongs to its tenant');
+SELECT throws_ok($$INSERT INTO ims.incident (title, tenant) VALUES ('planted', 'globex')$$, '42501', NULL,
+                 'a tenant cannot open an incident for another tenant');
 SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', '*')$$, '42501', NULL,
                  'a tenant''s admin cannot grant itself every tenant');
 SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', 'globex')$$, '42501', NULL,
