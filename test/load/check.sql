@@ -43,4 +43,33 @@ SELECT 'ims B-tree indexes verify (amcheck)', true, count(*) || ' indexes checke
           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
          WHERE a.amname = 'btree' AND c.relnamespace IN ('ims'::regnamespace, 'load'::regnamespace)) s;
 
+
+-- Incidents: one per incident_open transaction, one history row per insert
+-- and per successful step, and the current row equals the replay of its
+-- history (state chain unbroken; every column the last event set).
+INSERT INTO inv
+SELECT 'incidents inserted = incident_open transactions', a = b, a || ' incidents, ' || b || ' transactions'
+  FROM (SELECT count(*) AS a FROM ims.incident WHERE title LIKE 'load %') x,
+       (SELECT coalesce(sum(rows), 0) AS b FROM load.marker WHERE script = 'incident_open') y;
+INSERT INTO inv
+SELECT 'history rows = inserts + workflow steps', a = b, a || ' events, ' || b || ' expected'
+  FROM (SELECT count(*) AS a FROM ims.incident_event) x,
+       (SELECT coalesce(sum(rows), 0) AS b FROM load.marker WHERE script IN ('incident_open', 'incident_work')) y;
+INSERT INTO inv
+SELECT 'state chain in every history is unbroken', count(*) = 0, count(*) || ' breaks'
+  FROM (SELECT from_state, lag(to_state) OVER (PARTITION BY incident_id ORDER BY id) AS prev
+          FROM ims.incident_event) e
+ WHERE from_state IS DISTINCT FROM prev;
+WITH replay AS (
+    SELECT incident_id, jsonb_strip_nulls(jsonb_object_agg(key, val)) AS row
+      FROM (SELECT DISTINCT ON (e.incident_id, c.key) e.incident_id, c.key, c.value -> 1 AS val
+              FROM ims.incident_event e, jsonb_each(e.changes) c
+             ORDER BY e.incident_id, c.key, e.id DESC) last
+     GROUP BY incident_id)
+INSERT INTO inv
+SELECT 'every incident equals the replay of its incident_event history', count(*) = 0,
+       count(*) || ' differ of ' || (SELECT count(*) FROM ims.incident)
+  FROM ims.incident i LEFT JOIN replay r ON r.incident_id = i.id
+ WHERE r.row IS DISTINCT FROM jsonb_strip_nulls(to_jsonb(i) - 'updated_at' - 'updated_by');
+
 SELECT name, ok, detail FROM inv;
