@@ -17,11 +17,17 @@
 # never-written memory (also in palloc'd chunks carved from fresh blocks),
 # invalid reads and writes outside malloc'd blocks, and bad syscall arguments.
 set -uo pipefail
-source "$(dirname "$0")/lib/common.sh"
+SRC_TOP=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/ims-valgrind.XXXXXX); chmod 755 "$WORK"
+# Build from a copy of the tree (with -O0 -g), so the work tree is untouched
+# and make test can run meanwhile.
+mkdir -p "$WORK/src"
+tar -C "$SRC_TOP" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$WORK/src" -xf -
+export IMS_TOP="$WORK/src"
+source "$IMS_TOP/test/lib/common.sh"
 cd "$IMS_TOP"
 ims_install_packages valgrind
 
-WORK=$(mktemp -d /tmp/ims-valgrind.XXXXXX); chmod 755 "$WORK"
 BIN="$WORK/pg/usr/lib/postgresql/$PG_MAJOR/bin"
 DATA="$WORK/data"; SOCK="$WORK/sock"; PORT=$(ims_pick_port)
 VG_PID=
