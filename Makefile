@@ -22,7 +22,8 @@ GLUE_OBJS = \
 	src/workflow.o \
 	src/incident.o \
 	src/agg_mean.o \
-	src/agg_outage.o
+	src/agg_outage.o \
+	src/change.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -38,6 +38,8 @@ INSERT INTO ims.incident (title, resolved_at) VALUES ('preresolved', now());
 UPDATE ims.incident_event SET actor = 'someone else';
 DELETE FROM ims.incident_event;
 TRUNCATE ims.incident_event;
+-- incidents are cancelled or closed, never deleted
+DELETE FROM ims.incident WHERE id = 1;
 -- backdating is for ims_admin members only
 CREATE ROLE inc_agent IN ROLE ims_agent;
 SET ROLE inc_agent;

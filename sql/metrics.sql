@@ -145,6 +145,20 @@ SELECT lower(r)::time AS starts, ims.downtime(r) OVER (ORDER BY lower(r))
                (tstzrange('2026-01-01 10:00', '2026-01-01 12:00'))) AS v(r)
  ORDER BY 1;
 
+-- moving frames restart the state for every row (two rows per frame):
+-- [01,04) 3 h, 21/24, mttr 3 h | [01,05) 4 h, 20/24, (3+3)/2 h | [02,05)+[10,12) 5 h, 19/24, (3+2)/2 h
+-- | [10,12) contains [11,11:30): 2 h, 22/24, (2+0.5)/2 h
+SELECT lower(r)::time AS starts,
+       ims.downtime(r) OVER w AS down2,
+       ims.availability(r, tstzrange('2026-01-01', '2026-01-02')) OVER w AS avail2,
+       ims.mttr(lower(r), upper(r)) OVER w AS mttr2
+  FROM (VALUES (tstzrange('2026-01-01 01:00', '2026-01-01 04:00')),
+               (tstzrange('2026-01-01 02:00', '2026-01-01 05:00')),
+               (tstzrange('2026-01-01 10:00', '2026-01-01 12:00')),
+               (tstzrange('2026-01-01 11:00', '2026-01-01 11:30'))) AS v(r)
+WINDOW w AS (ORDER BY lower(r) ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+ ORDER BY 1;
+
 -- ims.outage_set: the state, via its transition function (times in microseconds
 -- since 2000-01-01 UTC: 2026-01-01 is 9497 days = 820540800000000 us)
 CREATE AGGREGATE pg_temp.outage_state(tstzrange, tstzrange) (

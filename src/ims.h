@@ -22,9 +22,6 @@
 /* IM050 unknown configuration item (graph traversal given a CI id that does not exist) */
 #define ERRCODE_IMS_UNKNOWN_CI	MAKE_SQLSTATE('I','M','0','5','0')
 
-/* _PG_init work of each area */
-void		ims_graph_init(void);
-
 /* PGDLLEXPORT is implied by PG_FUNCTION_INFO_V1 from PostgreSQL 16 on. */
 #if PG_VERSION_NUM < 160000
 #define IMS_FUNCTION(fn) PGDLLEXPORT PG_FUNCTION_INFO_V1(fn)
@@ -34,5 +31,7 @@ void		ims_graph_init(void);
 
 /* _PG_init work of each area (one line each in ims.c). */
 extern void ims_incident_init(void);
+extern void ims_graph_init(void);
+extern void ims_change_init(void);
 
 #endif							/* IMS_H */

@@ -10,11 +10,30 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "ims.h"
@@ -88,4 +107,602 @@ Datum
 ims_bulk_restore_sql(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(ims_bulk_restore());
+}
+
+/* ---------------------------------------------------------------------------
+ * The incident triggers in C (the pgbench goal wants them cheap).
+ *
+ * ims._incident_before(): BEFORE INSERT OR UPDATE, after the workflow guard.
+ *   Priority from the matrix, opened_at, acknowledged/resolved/closed stamps,
+ *   the resolution code, reopen count, updated_at/updated_by.
+ * ims._incident_after(): AFTER INSERT OR UPDATE.  One ims.incident_event row
+ *   (written as the owner of ims.incident_event, so agents need no INSERT
+ *   right on it) and NOTIFY ims_incident on inserts and state changes.
+ */
+
+/* Column numbers of ims.incident, looked up by name once per statement. */
+typedef struct IncCols
+{
+	Oid			tgoid;
+	int			id,
+				number,
+				state,
+				impact,
+				urgency,
+				priority,
+				assignment_group,
+				opened_at,
+				acknowledged_at,
+				resolved_at,
+				closed_at,
+				resolution_code,
+				reopen_count,
+				updated_at,
+				updated_by;
+} IncCols;
+
+static int
+inc_col(TupleDesc desc, const char *name)
+{
+	int			n = SPI_fnumber(desc, name);
+
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of ims.incident does not exist", name)));
+	return n;
+}
+
+static IncCols *
+inc_cols(FunctionCallInfo fcinfo, TriggerData *td)
+{
+	IncCols    *c = (IncCols *) fcinfo->flinfo->fn_extra;
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+
+	if (c && c->tgoid == td->tg_trigger->tgoid)
+		return c;
+	c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(IncCols));
+	c->tgoid = td->tg_trigger->tgoid;
+	c->id = inc_col(desc, "id");
+	c->number = inc_col(desc, "number");
+	c->state = inc_col(desc, "state");
+	c->impact = inc_col(desc, "impact");
+	c->urgency = inc_col(desc, "urgency");
+	c->priority = inc_col(desc, "priority");
+	c->assignment_group = inc_col(desc, "assignment_group");
+	c->opened_at = inc_col(desc, "opened_at");
+	c->acknowledged_at = inc_col(desc, "acknowledged_at");
+	c->resolved_at = inc_col(desc, "resolved_at");
+	c->closed_at = inc_col(desc, "closed_at");
+	c->resolution_code = inc_col(desc, "resolution_code");
+	c->reopen_count = inc_col(desc, "reopen_count");
+	c->updated_at = inc_col(desc, "updated_at");
+	c->updated_by = inc_col(desc, "updated_by");
+	fcinfo->flinfo->fn_extra = c;
+	return c;
+}
+
+static void
+inc_check_trigger(FunctionCallInfo fcinfo, const char *name, bool before)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be called as a trigger", name)));
+	if ((before ? !TRIGGER_FIRED_BEFORE(td->tg_event) : !TRIGGER_FIRED_AFTER(td->tg_event)) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be fired %s INSERT OR UPDATE FOR EACH ROW", name, before ? "BEFORE" : "AFTER")));
+}
+
+/* Small accessors. */
+static inline bool
+att_null(HeapTuple t, TupleDesc d, int col)
+{
+	return heap_attisnull(t, col, d);
+}
+
+static inline Datum
+att(HeapTuple t, TupleDesc d, int col, bool *isnull)
+{
+	return heap_getattr(t, col, d, isnull);
+}
+
+static char *
+att_text(HeapTuple t, TupleDesc d, int col)
+{
+	bool		isnull;
+	Datum		v = heap_getattr(t, col, d, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(v);
+}
+
+static int
+att_int(HeapTuple t, TupleDesc d, int col, int dflt)
+{
+	bool		isnull;
+	Datum		v = heap_getattr(t, col, d, &isnull);
+	Oid			typ = TupleDescAttr(d, col - 1)->atttypid;
+
+	if (isnull)
+		return dflt;
+	if (typ == INT2OID)
+		return DatumGetInt16(v);
+	if (typ == INT8OID)
+		return (int) DatumGetInt64(v);
+	return DatumGetInt32(v);
+}
+
+static bool
+att_changed(HeapTuple o, HeapTuple n, TupleDesc d, int col)
+{
+	bool		on,
+				nn;
+	Datum		ov = heap_getattr(o, col, d, &on);
+	Datum		nv = heap_getattr(n, col, d, &nn);
+	Form_pg_attribute a = TupleDescAttr(d, col - 1);
+
+	if (on || nn)
+		return on != nn;
+	return !datumIsEqual(ov, nv, a->attbyval, a->attlen);
+}
+
+/* The number of the incident, for messages. */
+static char *
+inc_number(HeapTuple t, TupleDesc d, IncCols *c)
+{
+	char	   *n = att_text(t, d, c->number);
+
+	return n ? n : pstrdup("(without number)");
+}
+
+#define INC_MAXSET 16
+
+IMS_FUNCTION(ims_incident_before);
+Datum
+ims_incident_before(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	IncCols    *c;
+	HeapTuple	newtup,
+				oldtup = NULL;
+	bool		is_insert;
+	TimestampTz t;
+	int			cols[INC_MAXSET];
+	Datum		vals[INC_MAXSET];
+	bool		nulls[INC_MAXSET];
+	int			nset = 0;
+	int			impact,
+				urgency,
+				prio;
+
+#define SET_COL(col_, val_, null_) \
+	do { cols[nset] = (col_); vals[nset] = (val_); nulls[nset] = (null_); nset++; } while (0)
+
+	inc_check_trigger(fcinfo, "ims._incident_before", true);
+	desc = RelationGetDescr(td->tg_relation);
+	is_insert = TRIGGER_FIRED_BY_INSERT(td->tg_event);
+	if (is_insert)
+		newtup = td->tg_trigtuple;
+	else
+	{
+		oldtup = td->tg_trigtuple;
+		newtup = td->tg_newtuple;
+	}
+	if (ims_bulk_restore())
+		return PointerGetDatum(newtup);
+
+	c = inc_cols(fcinfo, td);
+	t = ims_event_timestamp();
+	ims_wf_ensure(ims_wf_snapshot());
+
+	/* Stamped columns belong to the triggers. */
+	if (is_insert)
+	{
+		if (!att_null(newtup, desc, c->acknowledged_at) || !att_null(newtup, desc, c->resolved_at) ||
+			!att_null(newtup, desc, c->closed_at) || att_int(newtup, desc, c->reopen_count, 0) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("cannot insert an incident with acknowledged_at, resolved_at, closed_at or reopen_count set"),
+					 errdetail("These columns are stamped by the incident workflow."),
+					 errhint("Insert the incident, then replay its transitions with ims.event_time set (members of ims_admin).")));
+		if (att_null(newtup, desc, c->opened_at))
+			SET_COL(c->opened_at, TimestampTzGetDatum(t), false);
+	}
+	else if (att_changed(oldtup, newtup, desc, c->acknowledged_at) ||
+			 att_changed(oldtup, newtup, desc, c->resolved_at) ||
+			 att_changed(oldtup, newtup, desc, c->closed_at) ||
+			 att_changed(oldtup, newtup, desc, c->reopen_count))
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("cannot change acknowledged_at, resolved_at, closed_at or reopen_count of incident %s",
+						inc_number(oldtup, desc, c)),
+				 errdetail("These columns are stamped by the incident workflow."),
+				 errhint("Change the state; members of ims_admin may backdate it with ims.event_time.")));
+
+	/* Priority comes from the matrix. */
+	if (is_insert || att_changed(oldtup, newtup, desc, c->impact) ||
+		att_changed(oldtup, newtup, desc, c->urgency) || att_changed(oldtup, newtup, desc, c->priority))
+	{
+		impact = att_int(newtup, desc, c->impact, 0);
+		urgency = att_int(newtup, desc, c->urgency, 0);
+		prio = ims_priority(impact, urgency);
+		if (prio < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("no priority for impact %d and urgency %d", impact, urgency),
+					 errdetail("ims.priority_matrix has no row for this pair."),
+					 errhint("Add the pair to ims.priority_matrix.")));
+		if (!att_null(newtup, desc, c->priority) && att_int(newtup, desc, c->priority, 0) != prio &&
+			(is_insert || att_changed(oldtup, newtup, desc, c->priority)))
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("priority %d does not match impact %d and urgency %d",
+							att_int(newtup, desc, c->priority, 0), impact, urgency),
+					 errdetail("ims.priority_matrix gives priority %d.", prio),
+					 errhint("Priority is derived: set impact and urgency instead.")));
+		SET_COL(c->priority, Int16GetDatum((int16) prio), false);
+	}
+
+	/* Workflow stamps. */
+	if (!is_insert)
+	{
+		char	   *from = att_text(oldtup, desc, c->state);
+		char	   *to = att_text(newtup, desc, c->state);
+
+		if (from && to && strcmp(from, to) != 0)
+		{
+			Workflow   *wf = ims_wf_lookup("incident");
+			int			oc = wf ? ims_wf_state_category(wf, from) : -1;
+			int			nc = wf ? ims_wf_state_category(wf, to) : -1;
+
+			if (strcmp(from, "new") == 0 && att_null(newtup, desc, c->acknowledged_at))
+				SET_COL(c->acknowledged_at, TimestampTzGetDatum(t), false);
+			if (nc == WF_RESOLVED || nc == WF_CLOSED)
+			{
+				char	   *code = att_text(newtup, desc, c->resolution_code);
+				bool		blank = true;
+
+				for (char *p = code; p && *p; p++)
+					if (*p != ' ')
+						blank = false;
+				if (blank)
+					ereport(ERROR,
+							(errcode(ERRCODE_IMS_MISSING_REQUIRED_FIELD),
+							 errmsg("incident %s cannot become %s without a resolution code",
+									inc_number(oldtup, desc, c), to),
+							 errdetail("Entering state \"%s\" needs resolution_code.", to),
+							 errhint("Set resolution_code in the same UPDATE.")));
+				if (nc == WF_RESOLVED)
+					SET_COL(c->resolved_at, TimestampTzGetDatum(t), false);
+				else
+				{
+					if (att_null(newtup, desc, c->resolved_at))
+						SET_COL(c->resolved_at, TimestampTzGetDatum(t), false);
+					SET_COL(c->closed_at, TimestampTzGetDatum(t), false);
+				}
+			}
+			else if (nc == WF_CANCELLED)
+				SET_COL(c->closed_at, TimestampTzGetDatum(t), false);
+			else if (oc == WF_RESOLVED || oc == WF_CLOSED || oc == WF_CANCELLED)
+			{
+				/* Back to work: a reopen. */
+				SET_COL(c->reopen_count, Int32GetDatum(att_int(oldtup, desc, c->reopen_count, 0) + 1), false);
+				SET_COL(c->resolved_at, (Datum) 0, true);
+				SET_COL(c->closed_at, (Datum) 0, true);
+			}
+		}
+	}
+
+	SET_COL(c->updated_at, TimestampTzGetDatum(t), false);
+	SET_COL(c->updated_by, CStringGetTextDatum(GetUserNameFromId(GetUserId(), false)), false);
+#undef SET_COL
+	return PointerGetDatum(heap_modify_tuple_by_cols(newtup, desc, nset, cols, vals, nulls));
+}
+
+/* ---------------------------------------------------------------------------
+ * History.
+ */
+
+/* Append value v of type typid as JSON. */
+static void
+json_value(StringInfo buf, Datum v, bool isnull, Oid typid)
+{
+	char		dt[MAXDATELEN + 1];
+
+	if (isnull)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	switch (typid)
+	{
+		case BOOLOID:
+			appendStringInfoString(buf, DatumGetBool(v) ? "true" : "false");
+			return;
+		case INT2OID:
+			appendStringInfo(buf, "%d", (int) DatumGetInt16(v));
+			return;
+		case INT4OID:
+			appendStringInfo(buf, "%d", DatumGetInt32(v));
+			return;
+		case INT8OID:
+			appendStringInfo(buf, INT64_FORMAT, DatumGetInt64(v));
+			return;
+		case TEXTOID:
+		case VARCHAROID:
+			escape_json(buf, TextDatumGetCString(v));
+			return;
+		case TIMESTAMPTZOID:
+		case TIMESTAMPOID:
+		case DATEOID:
+			appendStringInfoChar(buf, '"');
+			appendStringInfoString(buf, JsonEncodeDateTime(dt, v, typid, NULL));
+			appendStringInfoChar(buf, '"');
+			return;
+		case JSONOID:
+		case JSONBOID:
+			{
+				Oid			out;
+				bool		isvarlena;
+
+				getTypeOutputInfo(typid, &out, &isvarlena);
+				appendStringInfoString(buf, OidOutputFunctionCall(out, v));
+				return;
+			}
+		default:
+			{
+				Oid			out;
+				bool		isvarlena;
+
+				getTypeOutputInfo(typid, &out, &isvarlena);
+				escape_json(buf, OidOutputFunctionCall(out, v));
+				return;
+			}
+	}
+}
+
+static bool
+inc_skip_col(Form_pg_attribute a)
+{
+	return a->attisdropped ||
+		strcmp(NameStr(a->attname), "updated_at") == 0 ||
+		strcmp(NameStr(a->attname), "updated_by") == 0;
+}
+
+/* {"col": [old, new], ...} over the changed columns; NULL when none changed. */
+static char *
+inc_changes(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+{
+	StringInfoData buf;
+	bool		any = false;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 1; i <= desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i - 1);
+		bool		on = true,
+					nn;
+		Datum		ov = (Datum) 0,
+					nv;
+
+		if (inc_skip_col(a))
+			continue;
+		nv = heap_getattr(newtup, i, desc, &nn);
+		if (oldtup)
+			ov = heap_getattr(oldtup, i, desc, &on);
+		if (on && nn)
+			continue;
+		if (!on && !nn && datumIsEqual(ov, nv, a->attbyval, a->attlen))
+			continue;
+		if (!on && !nn && !a->attbyval)
+		{
+			/* Same value stored differently (e.g. toasted)? Compare the text. */
+			Oid			out;
+			bool		isvarlena;
+
+			getTypeOutputInfo(a->atttypid, &out, &isvarlena);
+			if (strcmp(OidOutputFunctionCall(out, ov), OidOutputFunctionCall(out, nv)) == 0)
+				continue;
+		}
+		if (any)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, NameStr(a->attname));
+		appendStringInfoString(&buf, ": [");
+		json_value(&buf, ov, on, a->atttypid);
+		appendStringInfoString(&buf, ", ");
+		json_value(&buf, nv, nn, a->atttypid);
+		appendStringInfoChar(&buf, ']');
+		any = true;
+	}
+	appendStringInfoChar(&buf, '}');
+	return any ? buf.data : NULL;
+}
+
+/*
+ * inc_event_insert writes one row of ims.incident_event directly through the
+ * executor's simple-insert path (as logical replication's apply worker does):
+ * constraints, every index and any triggers DBAs add to the history table
+ * still apply, without planning an INSERT per event.  No permission check is
+ * made, so agents need no INSERT right on the history.
+ */
+static void
+inc_event_insert(Datum incident_id, Datum at, Datum actor, Datum from, bool from_null,
+				 Datum to, Datum changes)
+{
+	Oid			relid = get_relname_relid("incident_event", get_namespace_oid("ims", false));
+	Relation	rel;
+	TupleDesc	desc;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	int			natts;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"ims.incident_event\" does not exist")));
+	rel = table_open(relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	natts = desc->natts;
+
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+	ExecInitRangeTable(estate, list_make1(rte), NIL);
+#else
+	ExecInitRangeTable(estate, list_make1(rte));
+#endif
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	AfterTriggerBeginQuery();
+
+	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+	ExecClearTuple(slot);
+	for (int i = 0; i < natts; i++)
+	{
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+	}
+	for (int i = 1; i <= natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i - 1);
+		const char *n = NameStr(a->attname);
+		Datum		v = (Datum) 0;
+		bool		isnull = false;
+
+		if (a->attisdropped)
+			continue;
+		if (strcmp(n, "id") == 0)
+		{
+			/* getIdentitySequence scans pg_depend: remember its answer. */
+			static Oid	seq_for_rel = InvalidOid;
+			static Oid	seq = InvalidOid;
+
+			if (seq_for_rel != relid)
+			{
+				seq = getIdentitySequence(relid, i, false);
+				seq_for_rel = relid;
+			}
+			v = Int64GetDatum(nextval_internal(seq, false));
+		}
+		else if (strcmp(n, "incident_id") == 0)
+			v = incident_id;
+		else if (strcmp(n, "at") == 0)
+			v = at;
+		else if (strcmp(n, "recorded_at") == 0)
+			v = TimestampTzGetDatum(GetCurrentTimestamp());
+		else if (strcmp(n, "actor") == 0)
+			v = actor;
+		else if (strcmp(n, "from_state") == 0)
+		{
+			v = from;
+			isnull = from_null;
+		}
+		else if (strcmp(n, "to_state") == 0)
+			v = to;
+		else if (strcmp(n, "changes") == 0)
+			v = changes;
+		else
+			isnull = true;
+		slot->tts_values[i - 1] = v;
+		slot->tts_isnull[i - 1] = isnull;
+	}
+	ExecStoreVirtualTuple(slot);
+
+	ExecOpenIndices(rri, false);
+	ExecSimpleRelationInsert(rri, estate, slot);
+
+	AfterTriggerEndQuery(estate);
+	ExecCloseResultRelations(estate);	/* closes the indexes too */
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+}
+
+IMS_FUNCTION(ims_incident_after);
+Datum
+ims_incident_after(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	IncCols    *c;
+	HeapTuple	newtup,
+				oldtup = NULL;
+	bool		is_insert;
+	char	   *changes;
+	char	   *from = NULL;
+	char	   *to;
+	Datum		args[6];
+	bool		isnull;
+
+	inc_check_trigger(fcinfo, "ims._incident_after", false);
+	desc = RelationGetDescr(td->tg_relation);
+	is_insert = TRIGGER_FIRED_BY_INSERT(td->tg_event);
+	if (is_insert)
+		newtup = td->tg_trigtuple;
+	else
+	{
+		oldtup = td->tg_trigtuple;
+		newtup = td->tg_newtuple;
+	}
+	if (ims_bulk_restore())
+		return PointerGetDatum(NULL);
+
+	c = inc_cols(fcinfo, td);
+	changes = inc_changes(oldtup, newtup, desc);
+	if (changes == NULL)
+		return PointerGetDatum(NULL);	/* nothing changed */
+	if (oldtup)
+		from = att_text(oldtup, desc, c->state);
+	to = att_text(newtup, desc, c->state);
+
+	args[0] = heap_getattr(newtup, c->id, desc, &isnull);
+	args[1] = heap_getattr(newtup, c->updated_at, desc, &isnull);
+	if (isnull)
+		args[1] = TimestampTzGetDatum(ims_event_timestamp());
+	args[2] = heap_getattr(newtup, c->updated_by, desc, &isnull);
+	if (isnull)
+		args[2] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	args[3] = from ? CStringGetTextDatum(from) : (Datum) 0;
+	args[4] = CStringGetTextDatum(to ? to : "");
+	args[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(changes));
+
+	inc_event_insert(args[0], args[1], args[2], args[3], from == NULL, args[4], args[5]);
+
+	if (is_insert || (from && to && strcmp(from, to) != 0))
+	{
+		StringInfoData p;
+		char		dt[MAXDATELEN + 1];
+		bool		gnull;
+		Datum		g = heap_getattr(newtup, c->assignment_group, desc, &gnull);
+
+		initStringInfo(&p);
+		appendStringInfo(&p, "{\"incident\": " INT64_FORMAT ", \"number\": ", DatumGetInt64(args[0]));
+		json_value(&p, heap_getattr(newtup, c->number, desc, &isnull), isnull, TEXTOID);
+		appendStringInfoString(&p, ", \"from\": ");
+		json_value(&p, args[3], from == NULL, TEXTOID);
+		appendStringInfoString(&p, ", \"to\": ");
+		json_value(&p, args[4], false, TEXTOID);
+		appendStringInfo(&p, ", \"at\": \"%s\", \"actor\": ", JsonEncodeDateTime(dt, args[1], TIMESTAMPTZOID, NULL));
+		json_value(&p, args[2], false, TEXTOID);
+		appendStringInfo(&p, ", \"priority\": %d, \"assignment_group\": ", att_int(newtup, desc, c->priority, 0));
+		json_value(&p, g, gnull, TEXTOID);
+		appendStringInfoChar(&p, '}');
+		Async_Notify("ims_incident", p.data);
+	}
+	return PointerGetDatum(NULL);
 }

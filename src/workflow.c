@@ -2,7 +2,8 @@
  * workflow.c — the state-machine trigger ims.workflow_guard() and its cache.
  *
  * Workflows are rows of ims.workflow, ims.workflow_state and
- * ims.workflow_transition.  Each backend keeps them in memory, parsed into
+ * ims.workflow_transition (and the incident priority matrix is read with
+ * them).  Each backend keeps them in memory, parsed into
  * one small struct per workflow.  The cache is checked against the tables at
  * the first row of every statement (and at every call of
  * ims.workflow_state_category): a fingerprint over the (ctid, xmin) of every
@@ -137,6 +138,10 @@ wf_snapshot_remember(Snapshot snap)
 		memcpy(wf_checked.subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId));
 	wf_checked.valid = true;
 }
+
+/* impact x urgency -> priority from ims.priority_matrix; 0 where missing. */
+static int16 wf_prio[4][4];
+static int16 wf_prio_new[4][4];
 
 static const char *const wf_category_names[] = {"open", "paused", "resolved", "closed", "cancelled"};
 
@@ -327,6 +332,31 @@ wf_load_transition(HeapTuple tup, TupleDesc desc, void *arg)
 	wf->ntrans++;
 }
 
+static void
+wf_load_priority(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	bool		n1,
+				n2,
+				n3;
+	Datum		i = heap_getattr(tup, SPI_fnumber(desc, "impact"), desc, &n1);
+	Datum		u = heap_getattr(tup, SPI_fnumber(desc, "urgency"), desc, &n2);
+	Datum		p = heap_getattr(tup, SPI_fnumber(desc, "priority"), desc, &n3);
+
+	if (n1 || n2 || n3)
+		return;
+	if (DatumGetInt16(i) >= 1 && DatumGetInt16(i) <= 3 && DatumGetInt16(u) >= 1 && DatumGetInt16(u) <= 3)
+		wf_prio_new[DatumGetInt16(i)][DatumGetInt16(u)] = DatumGetInt16(p);
+}
+
+/* Priority for impact and urgency from ims.priority_matrix, or -1. */
+int
+ims_priority(int impact, int urgency)
+{
+	if (impact < 1 || impact > 3 || urgency < 1 || urgency > 3 || wf_prio[impact][urgency] == 0)
+		return -1;
+	return wf_prio[impact][urgency];
+}
+
 static int
 wf_state_cmp(const void *a, const void *b)
 {
@@ -355,6 +385,7 @@ ims_wf_ensure(Snapshot snap)
 	fp = wf_scan(nsp, "workflow", snap, NULL, NULL);
 	fp = hash_combine64(fp, wf_scan(nsp, "workflow_state", snap, NULL, NULL));
 	fp = hash_combine64(fp, wf_scan(nsp, "workflow_transition", snap, NULL, NULL));
+	fp = hash_combine64(fp, wf_scan(nsp, "priority_matrix", snap, NULL, NULL));
 	if (wf_valid && fp == wf_fingerprint)
 	{
 		wf_snapshot_remember(snap);
@@ -383,7 +414,10 @@ ims_wf_ensure(Snapshot snap)
 		wf->initial_idx = wf->initial ? wf_state_index(wf, wf->initial) : -1;
 	}
 	fp = hash_combine64(fp, wf_scan(nsp, "workflow_transition", snap, wf_load_transition, hash));
+	memset(wf_prio_new, 0, sizeof(wf_prio_new));
+	fp = hash_combine64(fp, wf_scan(nsp, "priority_matrix", snap, wf_load_priority, NULL));
 	MemoryContextSwitchTo(old);
+	memcpy(wf_prio, wf_prio_new, sizeof(wf_prio));
 
 	MemoryContextSetParent(cxt, TopMemoryContext);
 	if (wf_cxt)
@@ -396,8 +430,8 @@ ims_wf_ensure(Snapshot snap)
 	wf_snapshot_remember(snap);
 }
 
-static Snapshot
-wf_snapshot(void)
+Snapshot
+ims_wf_snapshot(void)
 {
 	return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
 }
@@ -654,7 +688,7 @@ ims_workflow_guard(PG_FUNCTION_ARGS)
 
 	if (gi->generation == 0 || gi->generation != wf_generation)
 	{
-		ims_wf_ensure(wf_snapshot());
+		ims_wf_ensure(ims_wf_snapshot());
 		gi->wf = ims_wf_lookup(tg->tgargs[0]);
 		if (gi->wf == NULL)
 			ereport(ERROR,
@@ -773,7 +807,7 @@ ims_workflow_state_category(PG_FUNCTION_ARGS)
 	Workflow   *wf;
 	int			c;
 
-	ims_wf_ensure(wf_snapshot());
+	ims_wf_ensure(ims_wf_snapshot());
 	wf = ims_wf_lookup(wfname);
 	if (wf == NULL)
 		PG_RETURN_NULL();

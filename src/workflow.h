@@ -21,6 +21,8 @@ typedef enum WfCategory
 typedef struct Workflow Workflow;
 
 extern void ims_wf_ensure(Snapshot snap);
+extern Snapshot ims_wf_snapshot(void);
+extern int	ims_priority(int impact, int urgency);
 extern Workflow *ims_wf_lookup(const char *name);
 extern int	ims_wf_state_category(const Workflow *wf, const char *state);
 extern const char *ims_wf_initial(const Workflow *wf);

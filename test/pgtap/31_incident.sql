@@ -2,7 +2,7 @@
 -- append-only refusal, backdating rights, bad input leaving row and history
 -- untouched, and the restore path.
 BEGIN;
-SELECT plan(62);
+SELECT plan(64);
 
 SET LOCAL TimeZone = 'UTC';
 CREATE FUNCTION pg_temp.events(inc bigint) RETURNS bigint LANGUAGE sql AS
@@ -123,6 +123,8 @@ SELECT throws_ok('UPDATE ims.incident_event SET actor = ''x''', '42501', NULL, '
 SELECT throws_ok('DELETE FROM ims.incident_event', '42501', NULL, 'DELETE of the history is refused');
 SELECT throws_ok('TRUNCATE ims.incident_event', '42501', NULL, 'TRUNCATE of the history is refused');
 SELECT throws_ok('UPDATE ims.incident_event SET actor = ''x'' WHERE false', '42501', NULL, 'even an UPDATE of no rows');
+SELECT throws_ok('DELETE FROM ims.incident WHERE id = 9005', '42501', NULL, 'incidents are never deleted');
+SELECT throws_ok('TRUNCATE ims.incident CASCADE', '42501', NULL, 'nor truncated');
 
 -- Backdating is for ims_admin.
 RESET ims.event_time;

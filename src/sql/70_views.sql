@@ -1,0 +1,528 @@
+-- 70_views.sql — the documented BI views and the monthly KPI facts behind them (SPEC section 9).
+-- doc/metrics.md "BI views" is the data dictionary; every view and column
+-- also carries a COMMENT.  Months are calendar months in UTC.
+\echo Use "CREATE EXTENSION ims" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Small helpers.
+
+CREATE FUNCTION ims.kpi_month(t timestamptz) RETURNS date
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', t))::date $$;
+COMMENT ON FUNCTION ims.kpi_month(timestamptz) IS 'The KPI month of a time: the first day of its calendar month in UTC';
+
+CREATE FUNCTION ims.kpi_month_start(month date) RETURNS timestamptz
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT pg_catalog.timezone('UTC', month::timestamp) $$;
+COMMENT ON FUNCTION ims.kpi_month_start(date) IS 'The instant a KPI month starts: midnight UTC of the given date';
+
+CREATE FUNCTION ims.hours(d interval) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT pg_catalog.round(EXTRACT(epoch FROM d) OPERATOR(pg_catalog./) 3600, 2) $$;
+COMMENT ON FUNCTION ims.hours(interval) IS 'An interval as hours, rounded to 2 decimals (how the BI views give durations)';
+
+-- The state of ims.mttr / ims.mtta without the final mean: the monthly KPI
+-- facts keep it, so means stay exact however rows are combined.
+CREATE AGGREGATE ims.duration_state(start timestamptz, stop timestamptz) (
+    SFUNC = ims.mean_state_accum,
+    STYPE = ims.mean_state,
+    INITCOND = '(0,0)',
+    COMBINEFUNC = ims.mean_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ims.duration_state(timestamptz, timestamptz) IS 'The partial state of ims.mttr / ims.mtta (count and exact sum of stop - start over rows with both set); finish with ims.mean_state_mean, merge with ims.mean_state_combine';
+
+-- ---------------------------------------------------------------------------
+-- Monthly incident KPI facts.  ims.refresh_kpis() stores every closed month
+-- (before the current UTC month); v_incident_kpi_monthly reads the stored
+-- months and computes only the rest live.  Statement triggers on
+-- ims.incident record which months a change touched (ims.kpi_dirty), so the
+-- view never shows a stale stored month: those months are computed live
+-- until the next refresh.
+
+CREATE TABLE ims.kpi_incident_monthly_fact (
+    month              date NOT NULL,
+    service_id         bigint,
+    priority           smallint NOT NULL,
+    tenant             text,
+    opened_count       int NOT NULL,
+    acknowledged_count int NOT NULL,
+    resolved_count     int NOT NULL,
+    backlog_count      int NOT NULL,
+    reopened_count     int NOT NULL,
+    tta_state          ims.mean_state NOT NULL,
+    ttr_state          ims.mean_state NOT NULL
+);
+CREATE INDEX kpi_incident_monthly_fact_month_idx ON ims.kpi_incident_monthly_fact (month);
+COMMENT ON TABLE ims.kpi_incident_monthly_fact IS 'Stored monthly incident KPIs per service, priority and tenant for closed months, written by ims.refresh_kpis(); read through ims.v_incident_kpi_monthly';
+COMMENT ON COLUMN ims.kpi_incident_monthly_fact.month IS 'First day of the UTC calendar month';
+COMMENT ON COLUMN ims.kpi_incident_monthly_fact.tta_state IS 'ims.duration_state(opened_at, acknowledged_at) over incidents acknowledged in the month';
+COMMENT ON COLUMN ims.kpi_incident_monthly_fact.ttr_state IS 'ims.duration_state(opened_at, resolved_at) over incidents resolved in the month';
+SELECT pg_catalog.pg_extension_config_dump('ims.kpi_incident_monthly_fact', '');
+
+CREATE TABLE ims.kpi_dirty (
+    months    daterange NOT NULL CHECK (NOT pg_catalog.isempty(months) AND NOT pg_catalog.lower_inf(months)),
+    marked_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE ims.kpi_dirty IS 'KPI months touched by incident changes since the last ims.refresh_kpis() (unbounded: up to now); stored facts of these months are not used until refreshed';
+COMMENT ON COLUMN ims.kpi_dirty.months IS 'The months (first days of UTC months) whose KPIs the change may have altered';
+COMMENT ON COLUMN ims.kpi_dirty.marked_at IS 'When the change was made';
+SELECT pg_catalog.pg_extension_config_dump('ims.kpi_dirty', '');
+
+CREATE TABLE ims.kpi_refresh_state (
+    singleton     bool PRIMARY KEY DEFAULT true CHECK (singleton),
+    covered_until date NOT NULL,
+    refreshed_at  timestamptz NOT NULL,
+    refresh_ms    float8 NOT NULL,
+    fact_rows     bigint NOT NULL,
+    months_written int NOT NULL
+);
+COMMENT ON TABLE ims.kpi_refresh_state IS 'The last ims.refresh_kpis(): stored KPI facts cover the months before covered_until (one row; none before the first refresh)';
+COMMENT ON COLUMN ims.kpi_refresh_state.covered_until IS 'Facts exist for every month before this one (the first day of the UTC month of the refresh)';
+COMMENT ON COLUMN ims.kpi_refresh_state.refreshed_at IS 'When the last refresh ran';
+COMMENT ON COLUMN ims.kpi_refresh_state.refresh_ms IS 'How long it took, in milliseconds';
+COMMENT ON COLUMN ims.kpi_refresh_state.fact_rows IS 'Fact rows it wrote';
+COMMENT ON COLUMN ims.kpi_refresh_state.months_written IS 'Months it (re)computed';
+SELECT pg_catalog.pg_extension_config_dump('ims.kpi_refresh_state', '');
+
+-- The KPI-relevant columns of an incident: keys (service, priority, tenant),
+-- opened_at, acknowledged_at, resolved_at, closed_at (the end of a cancelled
+-- incident) and reopen_count.  Indexes for the live part of the view.
+CREATE INDEX incident_acknowledged_at_idx ON ims.incident (acknowledged_at);
+CREATE INDEX incident_ended_at_idx ON ims.incident ((coalesce(resolved_at, closed_at)));
+
+-- KPI rows for every month from lo on (lo NULL: from the first month).
+--   opened: opened_at in the month; acknowledged and mtta: acknowledged_at in
+--   the month; resolved, mttr and reopened: resolved_at in the month;
+--   backlog: opened before the month's end and neither resolved nor
+--   cancelled before it (by the current stamps).
+-- backlog(M) = backlog at lo + opened since lo - ended since lo, where an
+-- incident ends in the month of greatest(opened_at, coalesce(resolved_at,
+-- closed_at)); only incidents opened, acknowledged or ended since lo, or
+-- still open, are read.
+CREATE FUNCTION ims._kpi_incident_months(lo date)
+RETURNS TABLE (month date, service_id bigint, priority smallint, tenant text,
+               opened_count int, acknowledged_count int, resolved_count int, backlog_count int,
+               reopened_count int, tta_state ims.mean_state, ttr_state ims.mean_state)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    lo_t timestamptz := CASE WHEN lo IS NULL THEN '-infinity'::timestamptz ELSE ims.kpi_month_start(lo) END;
+BEGIN
+    -- Dynamic SQL: planned with the real bound, so the live part of the view
+    -- reads a month through the indexes instead of scanning every incident.
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+    WITH inc AS (
+        SELECT i.service_id, i.priority, i.tenant, i.opened_at, i.acknowledged_at, i.resolved_at,
+               i.reopen_count, coalesce(i.resolved_at, i.closed_at) AS ended_at
+          FROM ims.incident i
+         WHERE i.opened_at >= %1$L OR i.acknowledged_at >= %1$L
+            OR coalesce(i.resolved_at, i.closed_at) >= %1$L OR coalesce(i.resolved_at, i.closed_at) IS NULL
+    ), ev AS (
+        SELECT e.month, inc.service_id, inc.priority, inc.tenant, e.kind, e.a, e.b, inc.reopen_count
+          FROM inc
+         CROSS JOIN LATERAL (VALUES
+            ('base', %2$L::date, NULL::timestamptz, NULL::timestamptz,
+             inc.opened_at < %1$L AND (inc.ended_at IS NULL OR inc.ended_at >= %1$L)),
+            ('open', ims.kpi_month(inc.opened_at), NULL, NULL, inc.opened_at >= %1$L),
+            ('end', ims.kpi_month(greatest(inc.opened_at, inc.ended_at)), NULL, NULL,
+             inc.ended_at IS NOT NULL AND greatest(inc.opened_at, inc.ended_at) >= %1$L),
+            ('ack', ims.kpi_month(inc.acknowledged_at), inc.opened_at, inc.acknowledged_at, inc.acknowledged_at >= %1$L),
+            ('res', ims.kpi_month(inc.resolved_at), inc.opened_at, inc.resolved_at, inc.resolved_at >= %1$L)
+         ) AS e(kind, month, a, b, here)
+         WHERE e.here
+    ), agg AS (
+        SELECT ev.month, ev.service_id, ev.priority, ev.tenant,
+               count(*) FILTER (WHERE ev.kind = 'open')::int AS opened,
+               count(*) FILTER (WHERE ev.kind = 'ack')::int AS acked,
+               count(*) FILTER (WHERE ev.kind = 'res')::int AS resolved,
+               count(*) FILTER (WHERE ev.kind = 'res' AND ev.reopen_count > 0)::int AS reopened,
+               (count(*) FILTER (WHERE ev.kind IN ('base', 'open'))
+                - count(*) FILTER (WHERE ev.kind = 'end'))::int AS net,
+               ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'ack') AS tta,
+               ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'res') AS ttr
+          FROM ev
+         GROUP BY ev.month, ev.service_id, ev.priority, ev.tenant
+    ), span AS (        -- up to the current month at least: open incidents stay in the backlog
+        SELECT min(agg.month) AS first, greatest(max(agg.month), ims.kpi_month(now())) AS last FROM agg
+    ), keys AS (
+        SELECT DISTINCT agg.service_id, agg.priority, agg.tenant FROM agg
+    ), grid AS (
+        SELECT m::date AS month, k.service_id, k.priority, k.tenant
+          FROM span, keys k, generate_series(span.first::timestamp, span.last::timestamp, interval '1 month') m
+    ), filled AS (
+        SELECT g.month, g.service_id, g.priority, g.tenant,
+               coalesce(a.opened, 0) AS opened, coalesce(a.acked, 0) AS acked,
+               coalesce(a.resolved, 0) AS resolved, coalesce(a.reopened, 0) AS reopened,
+               sum(coalesce(a.net, 0)) OVER (PARTITION BY g.service_id, g.priority, g.tenant ORDER BY g.month)::int AS backlog,
+               coalesce(a.tta, '(0,0)') AS tta, coalesce(a.ttr, '(0,0)') AS ttr
+          FROM grid g
+          LEFT JOIN agg a ON a.month = g.month AND a.service_id IS NOT DISTINCT FROM g.service_id
+                         AND a.priority = g.priority AND a.tenant IS NOT DISTINCT FROM g.tenant
+    )
+    SELECT f.month, f.service_id, f.priority, f.tenant, f.opened, f.acked, f.resolved, f.backlog,
+           f.reopened, f.tta, f.ttr
+      FROM filled f
+     WHERE f.opened > 0 OR f.acked > 0 OR f.resolved > 0 OR f.backlog <> 0
+    $q$, lo_t, lo);
+END
+$fn$;
+-- SECURITY DEFINER so that readers of the view need no privilege on
+-- ims.incident: like the views it belongs to, it must be owned by a role
+-- that is subject to row-level security (90_security.sql gives it to
+-- ims_view_owner), so each reader still sees only their tenants' incidents.
+COMMENT ON FUNCTION ims._kpi_incident_months(date) IS 'Monthly incident KPI rows (the columns of ims.kpi_incident_monthly_fact) for every month from lo on, computed from ims.incident (lo NULL: all months); used by ims.refresh_kpis() and the live part of ims.v_incident_kpi_monthly';
+
+-- Where the live part of the view starts: the first month not stored, or the
+-- first dirty month when earlier; NULL when nothing is stored (all live).
+CREATE FUNCTION ims._kpi_live_from() RETURNS date
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN s.covered_until IS NOT NULL
+                THEN least(s.covered_until, (SELECT min(pg_catalog.lower(d.months)) FROM ims.kpi_dirty d)) END
+      FROM (SELECT NULL::date) AS dummy
+      LEFT JOIN ims.kpi_refresh_state s ON true
+$$;
+COMMENT ON FUNCTION ims._kpi_live_from() IS 'First month ims.v_incident_kpi_monthly computes live: the month after the stored facts, or the first month an incident change touched since the refresh; NULL when no facts are stored';
+
+CREATE FUNCTION ims.refresh_kpis(full_rebuild bool DEFAULT false) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t0      timestamptz := pg_catalog.clock_timestamp();
+    new_wm  date := ims.kpi_month(pg_catalog.now());
+    old_wm  date;
+    dmin    date;
+    lo      date;
+    n       bigint := 0;
+    n_months int := 0;
+BEGIN
+    -- One refresh at a time; readers of the views are never blocked.
+    LOCK TABLE ims.kpi_refresh_state IN EXCLUSIVE MODE;
+    SELECT s.covered_until INTO old_wm FROM ims.kpi_refresh_state s;
+    -- Take the dirty marks this snapshot sees; marks of transactions still
+    -- running stay and keep their months live until the next refresh.
+    WITH d AS (DELETE FROM ims.kpi_dirty x RETURNING x.months)
+    SELECT min(pg_catalog.lower(d.months)) INTO dmin FROM d;
+    IF full_rebuild OR old_wm IS NULL THEN
+        lo := NULL;
+    ELSE
+        lo := least(old_wm, dmin);
+    END IF;
+    IF lo IS NULL OR lo < new_wm THEN
+        DELETE FROM ims.kpi_incident_monthly_fact f WHERE lo IS NULL OR f.month >= lo;
+        INSERT INTO ims.kpi_incident_monthly_fact
+        SELECT k.* FROM ims._kpi_incident_months(lo) k WHERE k.month < new_wm;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        SELECT count(DISTINCT f.month) INTO n_months FROM ims.kpi_incident_monthly_fact f
+         WHERE lo IS NULL OR f.month >= lo;
+    END IF;
+    INSERT INTO ims.kpi_refresh_state AS s (singleton, covered_until, refreshed_at, refresh_ms, fact_rows, months_written)
+    VALUES (true, new_wm, pg_catalog.now(),
+            EXTRACT(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000, n, n_months)
+    ON CONFLICT (singleton) DO UPDATE
+       SET covered_until = EXCLUDED.covered_until, refreshed_at = EXCLUDED.refreshed_at,
+           refresh_ms = EXCLUDED.refresh_ms, fact_rows = EXCLUDED.fact_rows,
+           months_written = EXCLUDED.months_written;
+    RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION ims.refresh_kpis(bool) IS 'Stores the monthly incident KPIs of every closed month that is new or touched since the last run (all of them with full_rebuild); returns the fact rows written.  Schedule it with pg_cron: cron.schedule(''ims-kpi-refresh'', ''*/15 * * * *'', ''select ims.refresh_kpis()'')';
+
+-- Dirty marks: one row per statement at most, covering every month whose
+-- KPIs the statement may have changed; skipped when an existing mark covers it.
+CREATE FUNCTION ims._kpi_mark_dirty() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    lo  timestamptz;
+    hi  timestamptz;
+    unb bool;
+    r   daterange;
+BEGIN
+    IF ims._bulk_restore() THEN
+        RETURN NULL;        -- pg_restore brings the marks along with the rows
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        SELECT min(least(n.opened_at, n.acknowledged_at, n.resolved_at, n.closed_at)),
+               max(greatest(n.opened_at, n.acknowledged_at, n.resolved_at, n.closed_at)),
+               bool_or(coalesce(n.resolved_at, n.closed_at) IS NULL)
+          INTO lo, hi, unb
+          FROM new_rows n;
+    ELSE
+        SELECT min(x.lo), max(x.hi), bool_or(x.unb)
+          INTO lo, hi, unb
+          FROM old_rows o
+          JOIN new_rows n ON n.id = o.id
+         CROSS JOIN LATERAL (VALUES
+            -- moved to another group, or opened at another time: its whole life
+            ((o.service_id, o.priority, o.tenant, o.opened_at) IS DISTINCT FROM (n.service_id, n.priority, n.tenant, n.opened_at),
+             least(o.opened_at, n.opened_at), NULL::timestamptz, true),
+            (o.acknowledged_at IS DISTINCT FROM n.acknowledged_at,
+             least(o.acknowledged_at, n.acknowledged_at), greatest(o.acknowledged_at, n.acknowledged_at), false),
+            -- resolved, cancelled or reopened: from the earlier end on; up to
+            -- now when one side is open (the backlog of every month between)
+            ((o.resolved_at, o.closed_at, o.reopen_count) IS DISTINCT FROM (n.resolved_at, n.closed_at, n.reopen_count),
+             least(o.resolved_at, n.resolved_at, o.closed_at, n.closed_at),
+             greatest(o.resolved_at, n.resolved_at, o.closed_at, n.closed_at, o.opened_at, n.opened_at),
+             coalesce(o.resolved_at, o.closed_at) IS NULL OR coalesce(n.resolved_at, n.closed_at) IS NULL)
+         ) AS x(changed, lo, hi, unb)
+         WHERE x.changed;
+    END IF;
+    IF lo IS NULL THEN
+        RETURN NULL;
+    END IF;
+    r := pg_catalog.daterange(ims.kpi_month(lo),
+                              CASE WHEN unb OR hi IS NULL THEN NULL
+                                   ELSE (ims.kpi_month(hi) + interval '1 month')::date END);
+    INSERT INTO ims.kpi_dirty (months)
+    SELECT r WHERE NOT EXISTS (SELECT 1 FROM ims.kpi_dirty d WHERE d.months @> r);
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION ims._kpi_mark_dirty() IS 'Statement trigger of ims.incident: records in ims.kpi_dirty the KPI months the statement''s changes touched';
+
+CREATE TRIGGER incident_95_kpi_insert AFTER INSERT ON ims.incident
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._kpi_mark_dirty();
+CREATE TRIGGER incident_95_kpi_update AFTER UPDATE ON ims.incident
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._kpi_mark_dirty();
+
+-- ---------------------------------------------------------------------------
+-- ims.v_incident
+
+CREATE VIEW ims.v_incident AS
+SELECT i.id AS incident_id,
+       i.number,
+       i.title,
+       i.state,
+       ws.category AS state_category,
+       (ws.category IN ('open', 'paused')) AS is_open,
+       i.priority,
+       i.impact,
+       i.urgency,
+       i.service_id,
+       s.name AS service_name,
+       i.ci_id,
+       c.name AS ci_name,
+       c.class AS ci_class,
+       i.assignment_group,
+       i.assignee,
+       i.category,
+       i.tenant,
+       i.opened_at,
+       i.acknowledged_at,
+       i.resolved_at,
+       i.closed_at,
+       ims.kpi_month(i.opened_at) AS opened_month,
+       ims.kpi_month(i.resolved_at) AS resolved_month,
+       ims.hours(i.acknowledged_at - i.opened_at) AS time_to_acknowledge_hours,
+       ims.hours(i.resolved_at - i.opened_at) AS time_to_resolve_hours,
+       ims.hours(i.closed_at - i.opened_at) AS time_to_close_hours,
+       i.reopen_count,
+       (i.reopen_count > 0) AS was_reopened,
+       i.resolution_code,
+       i.outage_kind,
+       (SELECT ims.hours(ims.downtime(o.period)) FROM ims.outage o
+         WHERE o.incident_id = i.id AND o.kind = 'outage' AND NOT pg_catalog.upper_inf(o.period)) AS outage_hours,
+       (SELECT count(*) FROM ims.problem_incident pi WHERE pi.incident_id = i.id)::int AS problem_count
+  FROM ims.incident i
+  LEFT JOIN ims.workflow_state ws ON ws.workflow = 'incident' AND ws.state = i.state
+  LEFT JOIN ims.ci s ON s.id = i.service_id
+  LEFT JOIN ims.ci c ON c.id = i.ci_id;
+COMMENT ON VIEW ims.v_incident IS 'One flat row per incident for BI tools: names instead of ids, durations in hours, flags';
+COMMENT ON COLUMN ims.v_incident.incident_id IS 'ims.incident.id';
+COMMENT ON COLUMN ims.v_incident.number IS 'Incident number (INC0000001)';
+COMMENT ON COLUMN ims.v_incident.title IS 'Short description';
+COMMENT ON COLUMN ims.v_incident.state IS 'Current state on the incident workflow';
+COMMENT ON COLUMN ims.v_incident.state_category IS 'Category of the state: open, paused, resolved, closed or cancelled';
+COMMENT ON COLUMN ims.v_incident.is_open IS 'true while the incident is being worked or waits (category open or paused)';
+COMMENT ON COLUMN ims.v_incident.priority IS '1 (critical) to 5 (planning)';
+COMMENT ON COLUMN ims.v_incident.impact IS '1 (high) to 3 (low)';
+COMMENT ON COLUMN ims.v_incident.urgency IS '1 (high) to 3 (low)';
+COMMENT ON COLUMN ims.v_incident.service_id IS 'Affected business service (ims.ci.id), NULL when not recorded';
+COMMENT ON COLUMN ims.v_incident.service_name IS 'Name of the affected business service';
+COMMENT ON COLUMN ims.v_incident.ci_id IS 'Configuration item at fault (ims.ci.id), NULL when not recorded';
+COMMENT ON COLUMN ims.v_incident.ci_name IS 'Name of the configuration item at fault';
+COMMENT ON COLUMN ims.v_incident.ci_class IS 'Class of the configuration item at fault';
+COMMENT ON COLUMN ims.v_incident.assignment_group IS 'Group working the incident';
+COMMENT ON COLUMN ims.v_incident.assignee IS 'Person working the incident';
+COMMENT ON COLUMN ims.v_incident.category IS 'Category given by the caller or agent';
+COMMENT ON COLUMN ims.v_incident.tenant IS 'Tenant owning the incident';
+COMMENT ON COLUMN ims.v_incident.opened_at IS 'When the incident was opened';
+COMMENT ON COLUMN ims.v_incident.acknowledged_at IS 'When it first left state new';
+COMMENT ON COLUMN ims.v_incident.resolved_at IS 'When it was resolved (NULL while open or after a reopen)';
+COMMENT ON COLUMN ims.v_incident.closed_at IS 'When it was closed or cancelled';
+COMMENT ON COLUMN ims.v_incident.opened_month IS 'First day of the UTC month it was opened in';
+COMMENT ON COLUMN ims.v_incident.resolved_month IS 'First day of the UTC month it was resolved in';
+COMMENT ON COLUMN ims.v_incident.time_to_acknowledge_hours IS 'acknowledged_at - opened_at in hours (2 decimals), NULL until acknowledged';
+COMMENT ON COLUMN ims.v_incident.time_to_resolve_hours IS 'resolved_at - opened_at in hours (2 decimals), NULL until resolved';
+COMMENT ON COLUMN ims.v_incident.time_to_close_hours IS 'closed_at - opened_at in hours (2 decimals), NULL until closed or cancelled';
+COMMENT ON COLUMN ims.v_incident.reopen_count IS 'How often it was reopened';
+COMMENT ON COLUMN ims.v_incident.was_reopened IS 'true when reopened at least once';
+COMMENT ON COLUMN ims.v_incident.resolution_code IS 'How it was resolved';
+COMMENT ON COLUMN ims.v_incident.outage_kind IS 'outage or degradation when the incident records one in ims.outage, else NULL';
+COMMENT ON COLUMN ims.v_incident.outage_hours IS 'Length in hours of the union of the ended outages (kind outage) the incident recorded; NULL when none';
+COMMENT ON COLUMN ims.v_incident.problem_count IS 'Number of problems linked to the incident (ims.problem_incident)';
+
+-- ---------------------------------------------------------------------------
+-- ims.v_incident_kpi_monthly
+
+CREATE VIEW ims.v_incident_kpi_monthly AS
+WITH live AS (SELECT ims._kpi_live_from() AS live_from),
+k AS (
+    SELECT f.month, f.service_id, f.priority, f.tenant, f.opened_count, f.acknowledged_count,
+           f.resolved_count, f.backlog_count, f.reopened_count, f.tta_state, f.ttr_state
+      FROM ims.kpi_incident_monthly_fact f, live
+     WHERE f.month < live.live_from
+    UNION ALL
+    SELECT m.month, m.service_id, m.priority, m.tenant, m.opened_count, m.acknowledged_count,
+           m.resolved_count, m.backlog_count, m.reopened_count, m.tta_state, m.ttr_state
+      FROM live, ims._kpi_incident_months(live.live_from) m
+)
+SELECT k.month,
+       k.service_id,
+       s.name AS service_name,
+       k.priority,
+       k.tenant,
+       k.opened_count,
+       k.acknowledged_count,
+       k.resolved_count,
+       k.backlog_count,
+       k.reopened_count,
+       ims.hours(ims.mean_state_mean(k.ttr_state)) AS mttr_hours,
+       ims.hours(ims.mean_state_mean(k.tta_state)) AS mtta_hours,
+       CASE WHEN k.resolved_count > 0
+            THEN pg_catalog.round(100.0 * k.reopened_count / k.resolved_count, 2) END AS reopen_rate_pct
+  FROM k
+  LEFT JOIN ims.ci s ON s.id = k.service_id;
+COMMENT ON VIEW ims.v_incident_kpi_monthly IS 'Incident KPIs per UTC month, service, priority and tenant: closed months are read from the facts ims.refresh_kpis() stores, the rest is computed live, so the view is always exact';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.month IS 'First day of the UTC calendar month';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.service_id IS 'Business service (ims.ci.id); NULL groups incidents without a service';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.service_name IS 'Name of the business service';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.priority IS 'Incident priority, 1 (critical) to 5 (planning), as it is now';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.tenant IS 'Tenant owning the incidents';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.opened_count IS 'Incidents opened in the month';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.acknowledged_count IS 'Incidents acknowledged (first left new) in the month; the base of mtta_hours';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.resolved_count IS 'Incidents resolved in the month (by their current resolved_at); the base of mttr_hours and reopen_rate_pct';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.backlog_count IS 'Incidents open at the end of the month: opened before it and not resolved or cancelled before it';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.reopened_count IS 'Incidents resolved in the month that had been reopened at least once';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.mttr_hours IS 'Mean time to resolve in hours (ims.mttr of opened_at, resolved_at over incidents resolved in the month); NULL when none';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.mtta_hours IS 'Mean time to acknowledge in hours (ims.mtta of opened_at, acknowledged_at over incidents acknowledged in the month); NULL when none';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.reopen_rate_pct IS '100 * reopened_count / resolved_count; NULL when nothing was resolved';
+
+-- ---------------------------------------------------------------------------
+-- ims.v_service_availability_monthly
+
+CREATE VIEW ims.v_service_availability_monthly AS
+WITH RECURSIVE svc_class(name) AS (
+    SELECT 'business_service'::text
+    UNION
+    SELECT c.name FROM ims.ci_class c JOIN svc_class p ON c.parent = p.name
+), svc AS (
+    SELECT c.id, c.name, c.tenant FROM ims.ci c WHERE c.class IN (SELECT name FROM svc_class)
+), outage_ci AS (
+    SELECT DISTINCT o.ci_id FROM ims.outage o
+), hits AS (        -- which services each outage CI takes down (itself, when a service)
+    SELECT oc.ci_id, x.ci_id AS service_id
+      FROM outage_ci oc CROSS JOIN LATERAL ims.impacted_services(ARRAY[oc.ci_id]) x
+), svc_outage AS (
+    SELECT h.service_id, o.id, o.period, o.kind
+      FROM hits h JOIN ims.outage o ON o.ci_id = h.ci_id
+), incidents AS (
+    SELECT k.service_id, k.month, sum(k.opened_count)::int AS n
+      FROM ims.v_incident_kpi_monthly k
+     WHERE k.service_id IN (SELECT id FROM svc)
+     GROUP BY k.service_id, k.month
+), span AS (
+    SELECT least((SELECT min(ims.kpi_month(pg_catalog.lower(so.period))) FROM svc_outage so),
+                 (SELECT min(i.month) FROM incidents i)) AS first,
+           ims.kpi_month(pg_catalog.now()) AS last
+), months AS (
+    SELECT m::date AS month,
+           pg_catalog.tstzrange(ims.kpi_month_start(m::date),
+                                least(ims.kpi_month_start((m + interval '1 month')::date), pg_catalog.now())) AS period
+      FROM span, generate_series(span.first::timestamp, span.last::timestamp, interval '1 month') m
+     WHERE ims.kpi_month_start(m::date) < pg_catalog.now()
+)
+SELECT s.id AS service_id,
+       s.name AS service_name,
+       s.tenant,
+       m.month,
+       ims.hours(pg_catalog.upper(m.period) - pg_catalog.lower(m.period)) AS period_hours,
+       pg_catalog.round((100 * ims.availability(CASE WHEN o.kind = 'outage' THEN o.period END, m.period))::numeric, 4) AS availability_pct,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'outage')), 0) AS downtime_hours,
+       ims.hours(ims.mtbf(CASE WHEN o.kind = 'outage' THEN o.period END, m.period)) AS mtbf_hours,
+       (count(DISTINCT o.id) FILTER (WHERE o.kind = 'outage'))::int AS outage_count,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'degradation')), 0) AS degradation_hours,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'planned')), 0) AS planned_hours,
+       coalesce((SELECT i.n FROM incidents i WHERE i.service_id = s.id AND i.month = m.month), 0) AS incident_count
+  FROM svc s
+ CROSS JOIN months m
+  LEFT JOIN svc_outage o ON o.service_id = s.id AND o.period && m.period
+ GROUP BY s.id, s.name, s.tenant, m.month, m.period;
+COMMENT ON VIEW ims.v_service_availability_monthly IS 'Availability of every business service per UTC month, from the first month with an outage or incident up to the current month (counted up to now): outages recorded on the service or on a CI whose failure alone impacts it (ims.impacted_services, honouring min_up)';
+COMMENT ON COLUMN ims.v_service_availability_monthly.service_id IS 'The business service (ims.ci.id)';
+COMMENT ON COLUMN ims.v_service_availability_monthly.service_name IS 'Its name';
+COMMENT ON COLUMN ims.v_service_availability_monthly.tenant IS 'Tenant owning the service CI';
+COMMENT ON COLUMN ims.v_service_availability_monthly.month IS 'First day of the UTC calendar month';
+COMMENT ON COLUMN ims.v_service_availability_monthly.period_hours IS 'Hours measured: the whole month, or up to now for the current month';
+COMMENT ON COLUMN ims.v_service_availability_monthly.availability_pct IS '100 * ims.availability over the outages (kind outage only) in the period, 4 decimals; 100 without outages';
+COMMENT ON COLUMN ims.v_service_availability_monthly.downtime_hours IS 'Hours down in the period (ims.downtime: overlapping outages count once)';
+COMMENT ON COLUMN ims.v_service_availability_monthly.mtbf_hours IS 'Mean time between failures in hours (ims.mtbf: up time / merged failures); NULL without failures';
+COMMENT ON COLUMN ims.v_service_availability_monthly.outage_count IS 'Outage records (kind outage) overlapping the period, before merging overlaps';
+COMMENT ON COLUMN ims.v_service_availability_monthly.degradation_hours IS 'Hours degraded in the period (kind degradation; not counted against availability)';
+COMMENT ON COLUMN ims.v_service_availability_monthly.planned_hours IS 'Hours of planned outage in the period (kind planned; not counted against availability)';
+COMMENT ON COLUMN ims.v_service_availability_monthly.incident_count IS 'Incidents opened against the service (service_id) in the month';
+
+-- ---------------------------------------------------------------------------
+-- ims.v_ci_impact
+
+CREATE VIEW ims.v_ci_impact AS
+SELECT c.id AS ci_id,
+       c.name AS ci_name,
+       c.class AS ci_class,
+       c.status AS ci_status,
+       c.criticality,
+       c.tenant,
+       imp.dependent_count,
+       svc.impacted_service_count,
+       svc.impacted_services,
+       (SELECT count(*) FROM ims.incident i
+         WHERE i.ci_id = c.id AND coalesce(i.resolved_at, i.closed_at) IS NULL)::int AS open_incident_count,
+       (SELECT count(*) FROM ims.problem p
+         WHERE p.ci_id = c.id AND p.resolved_at IS NULL AND p.closed_at IS NULL)::int AS open_problem_count,
+       EXISTS (SELECT 1 FROM ims.outage o
+                WHERE o.ci_id = c.id AND o.kind = 'outage' AND pg_catalog.upper_inf(o.period)) AS in_outage
+  FROM ims.ci c
+ CROSS JOIN LATERAL (SELECT (count(*) FILTER (WHERE x.depth > 0))::int AS dependent_count
+                       FROM ims.impacted(ARRAY[c.id]) x) imp
+ CROSS JOIN LATERAL (SELECT count(*)::int AS impacted_service_count,
+                            pg_catalog.string_agg(sc.name, ', ' ORDER BY sc.name) AS impacted_services
+                       FROM ims.impacted_services(ARRAY[c.id]) y JOIN ims.ci sc ON sc.id = y.ci_id) svc;
+COMMENT ON VIEW ims.v_ci_impact IS 'Per CI: how much depends on it (ims.impacted, honouring min_up), which business services its failure takes down, and its open incidents and problems; filter by ci_id for speed (each row walks the graph)';
+COMMENT ON COLUMN ims.v_ci_impact.ci_id IS 'ims.ci.id';
+COMMENT ON COLUMN ims.v_ci_impact.ci_name IS 'CI name';
+COMMENT ON COLUMN ims.v_ci_impact.ci_class IS 'CI class';
+COMMENT ON COLUMN ims.v_ci_impact.ci_status IS 'CI status (operational, degraded, down, ...)';
+COMMENT ON COLUMN ims.v_ci_impact.criticality IS 'CI criticality 1 (highest) to 5';
+COMMENT ON COLUMN ims.v_ci_impact.tenant IS 'Tenant owning the CI (NULL: shared)';
+COMMENT ON COLUMN ims.v_ci_impact.dependent_count IS 'CIs that would be impacted if this CI failed alone (not counting itself)';
+COMMENT ON COLUMN ims.v_ci_impact.impacted_service_count IS 'Business services impacted if this CI failed alone (a service counts itself)';
+COMMENT ON COLUMN ims.v_ci_impact.impacted_services IS 'Their names, comma-separated, in name order; NULL when none';
+COMMENT ON COLUMN ims.v_ci_impact.open_incident_count IS 'Incidents on this CI (ci_id) neither resolved nor closed';
+COMMENT ON COLUMN ims.v_ci_impact.open_problem_count IS 'Problems on this CI (ci_id) neither resolved nor closed';
+COMMENT ON COLUMN ims.v_ci_impact.in_outage IS 'true while an outage (kind outage) of this CI is open';
+
+-- ---------------------------------------------------------------------------
+-- Readers.  (90_security.sql gives the views and ims._kpi_incident_months to
+-- ims_view_owner, which is subject to row-level security.)
+GRANT SELECT ON ims.v_incident, ims.v_incident_kpi_monthly, ims.v_service_availability_monthly,
+                ims.v_ci_impact TO ims_reader;
+-- The impact functions in v_ci_impact and v_service_availability_monthly read
+-- the CMDB with the reader's rights (the same grant 90_security.sql makes).
+GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
+                ims.ci_history, ims.ci_relation_history, ims.graph_version TO ims_reader;
