@@ -69,11 +69,15 @@ AS $$
     )
     SELECT CASE
              WHEN NOT EXISTS (SELECT 1 FROM ims.tenant_member) THEN NULL
+             -- roles that bypass row-level security on the tables see every
+             -- tenant through views and functions too
+             WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles u CROSS JOIN me
+                           WHERE u.rolname OPERATOR(pg_catalog.=) me.who AND (u.rolsuper OR u.rolbypassrls)) THEN NULL
              WHEN EXISTS (SELECT 1 FROM mine WHERE tenant OPERATOR(pg_catalog.=) '*') THEN NULL
              ELSE ARRAY(SELECT DISTINCT tenant FROM mine ORDER BY 1)
            END
 $$;
-COMMENT ON FUNCTION ims.current_tenants() IS 'Tenants whose rows the querying role (SET ROLE, else the session user) may see: NULL means every tenant (no tenant configured, or a member of a role mapped to ''*''); an empty array means none (only shared CIs).';
+COMMENT ON FUNCTION ims.current_tenants() IS 'Tenants whose rows the querying role (SET ROLE, else the session user) may see: NULL means every tenant (no tenant configured, a superuser or BYPASSRLS role, or a member of a role mapped to ''*''); an empty array means none (only shared CIs).';
 
 CREATE FUNCTION ims.default_tenant() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -163,6 +167,72 @@ CREATE POLICY incident_event_tenant ON ims.incident_event FOR SELECT
     USING ((SELECT ims.current_tenants()) IS NULL
            OR EXISTS (SELECT 1 FROM ims.incident i WHERE i.id = incident_event.incident_id));
 
+-- Problems: like incidents.  A link between a problem and an incident is
+-- visible when both are.
+ALTER TABLE ims.problem ALTER COLUMN tenant SET DEFAULT ims.default_tenant();
+ALTER TABLE ims.problem ENABLE ROW LEVEL SECURITY;
+CREATE POLICY problem_tenant ON ims.problem
+    USING ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+ALTER TABLE ims.problem_incident ENABLE ROW LEVEL SECURITY;
+CREATE POLICY problem_incident_tenant ON ims.problem_incident
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR (EXISTS (SELECT 1 FROM ims.problem p WHERE p.id = problem_incident.problem_id)
+               AND EXISTS (SELECT 1 FROM ims.incident i WHERE i.id = problem_incident.incident_id)));
+
+-- Outages: visible with their CI (an outage of a shared CI is everyone's
+-- news); written by the incident trigger (definer) and by admins.
+ALTER TABLE ims.outage ENABLE ROW LEVEL SECURITY;
+CREATE POLICY outage_tenant ON ims.outage
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = outage.ci_id));
+
+-- Changes: like incidents; their CIs and votes are visible with the change.
+-- The conflict rules (ims.change_conflicts_of, ims.change_busy) are SECURITY
+-- DEFINER on purpose: a collision with another tenant's change on a shared CI
+-- must block, even though the requester cannot see that change.
+ALTER TABLE ims.change_request ALTER COLUMN tenant SET DEFAULT ims.default_tenant();
+ALTER TABLE ims.change_request ENABLE ROW LEVEL SECURITY;
+CREATE POLICY change_request_tenant ON ims.change_request
+    USING ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+ALTER TABLE ims.change_ci ENABLE ROW LEVEL SECURITY;
+CREATE POLICY change_ci_tenant ON ims.change_ci
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.change_request r WHERE r.id = change_ci.change_id));
+ALTER TABLE ims.change_approval ENABLE ROW LEVEL SECURITY;
+CREATE POLICY change_approval_tenant ON ims.change_approval
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.change_request r WHERE r.id = change_approval.change_id));
+
+-- Stored KPI facts carry the tenant of the incidents they count.  They are
+-- read through ims.v_incident_kpi_monthly (owner ims_view_owner), filtered
+-- here; ims._kpi_incident_months, the live part of that view, is owned by
+-- ims_view_owner too, so it reads ims.incident under the same policies.
+ALTER TABLE ims.kpi_incident_monthly_fact ENABLE ROW LEVEL SECURITY;
+CREATE POLICY kpi_incident_monthly_fact_tenant ON ims.kpi_incident_monthly_fact
+    USING ((SELECT ims.current_tenants()) IS NULL OR tenant = ANY ((SELECT ims.current_tenants())::text[]));
+ALTER FUNCTION ims._kpi_incident_months(date) OWNER TO ims_view_owner;
+
+-- ims.refresh_kpis() recomputes the stored facts from what its caller can
+-- see.  A caller restricted to some tenants would store facts without the
+-- others' incidents, so only unrestricted roles may write the facts.
+CREATE FUNCTION ims._kpi_facts_guard() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF ims.current_tenants() IS NOT NULL THEN
+        RAISE EXCEPTION 'only a role that sees every tenant may refresh the stored KPIs'
+            USING ERRCODE = '42501',
+                  DETAIL = pg_catalog.format('Role %s is restricted to tenants %s.',
+                                             pg_catalog.current_setting('role'), ims.current_tenants()),
+                  HINT = 'Run ims.refresh_kpis() as the pg_cron job owner or a role mapped to tenant ''*''.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ims._kpi_facts_guard() IS 'Statement trigger of ims.kpi_incident_monthly_fact: refuses writes by roles restricted to some tenants (their refresh would drop the other tenants'' facts)';
+CREATE TRIGGER kpi_facts_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.kpi_incident_monthly_fact
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._kpi_facts_guard();
+
 -- ---------------------------------------------------------------------------
 -- Grants.  Tables: reference data readable by ims_reader, configured by
 -- ims_admin.  Identity sequences need no grant (nextval for an identity
@@ -176,7 +246,10 @@ CREATE POLICY incident_event_tenant ON ims.incident_event FOR SELECT
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
                 ims.ci_history, ims.ci_relation_history, ims.graph_version,
                 ims.incident, ims.incident_event, ims.priority_matrix,
-                ims.workflow, ims.workflow_state, ims.workflow_transition
+                ims.workflow, ims.workflow_state, ims.workflow_transition,
+                ims.problem, ims.problem_incident, ims.outage,
+                ims.change_request, ims.change_ci, ims.change_approval, ims.approval_policy,
+                ims.blackout_window, ims.kpi_incident_monthly_fact
     TO ims_view_owner;
 
 -- Incidents: worked by agents (31_incident.sql grants SELECT, INSERT, UPDATE);
@@ -197,6 +270,18 @@ GRANT INSERT, UPDATE, DELETE ON ims.tenant_member TO ims_admin;
 
 -- Functions: open to everyone unless listed below (primitives work on any
 -- table; the tenant functions tell a role only about itself).
+
+-- Rewrites stored facts: administrators and the pg_cron job owner.
+REVOKE ALL ON FUNCTION ims.refresh_kpis(bool) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ims.refresh_kpis(bool) TO ims_admin;
+-- The conflict rules see every tenant's changes (SECURITY DEFINER) and take a
+-- whole change row as argument, so they are for the roles that write changes
+-- (their triggers call them); everyone else asks ims.change_conflicts(id),
+-- which looks the change up under row-level security.
+REVOKE ALL ON FUNCTION ims.change_conflicts_of(ims.change_request) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ims.change_conflicts_of(ims.change_request) TO ims_agent, ims_change_manager;
+REVOKE ALL ON FUNCTION ims.change_busy(ims.change_request, tstzrange) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ims.change_busy(ims.change_request, tstzrange) TO ims_agent, ims_change_manager;
 
 -- ---------------------------------------------------------------------------
 -- Views: owned by ims_view_owner (see the top of this file) and readable by

@@ -7,7 +7,7 @@
 -- 3. Tenants see their own rows (and shared CIs) only, in tables, views and
 --    functions.
 BEGIN;
-SELECT plan(72);
+SELECT plan(86);
 
 -- The ACL of every extension object as 'grantee:PRIV,PRIV ...' (the owner's
 -- own rights left out; PUBLIC for the public pseudo-role; column privileges as
@@ -97,6 +97,55 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('aggregate', 'ims.downtime(tstzrange)', 'PUBLIC:EXECUTE'),
     ('aggregate', 'ims.availability(tstzrange,tstzrange)', 'PUBLIC:EXECUTE'),
     ('aggregate', 'ims.mtbf(tstzrange,tstzrange)', 'PUBLIC:EXECUTE'),
+    -- changes: agents and change managers write requests and their CIs, only change managers vote;
+    -- the conflict rules (definer) are for the roles that write changes
+    ('function', 'ims.change_blackouts(bigint[],tstzrange)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_busy(ims.change_request,tstzrange)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
+    ('function', 'ims.change_collision_depth()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_collisions(bigint,bigint[],tstzrange,integer)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_conflicts(bigint)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_conflicts_of(ims.change_request)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
+    ('function', 'ims.change_invalidate_approvals(bigint,text)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
+    ('function', 'ims.change_lock_cis(bigint,bigint[])', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
+    ('function', 'ims.change_neighbourhood(bigint[],integer)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_next_slot(bigint,timestamp with time zone,interval)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_restoring()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_state_closed(text)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_touch(bigint)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
+    ('function', 'ims.change_window_conflicts(bigint,bigint[],tstzrange)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_window_next(bigint[],timestamp with time zone,interval,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('sequence', 'ims.blackout_window_id_seq', 'ims_admin:USAGE ims_agent:USAGE ims_change_manager:USAGE'),
+    ('sequence', 'ims.change_approval_id_seq', 'ims_admin:USAGE ims_agent:USAGE ims_change_manager:USAGE'),
+    ('sequence', 'ims.change_request_id_seq', 'ims_admin:USAGE ims_agent:USAGE ims_change_manager:USAGE'),
+    ('table', 'ims.approval_policy', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.blackout_window', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.change_approval', 'ims_change_manager:INSERT ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.change_ci', 'ims_agent:DELETE,INSERT,UPDATE ims_change_manager:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.change_lock', '-'),
+    ('table', 'ims.change_request', 'ims_agent:INSERT,UPDATE ims_change_manager:INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    -- problems and outages: agents work problems; outages are written by the incident trigger and admins
+    ('function', 'ims.problem_number(bigint)', 'PUBLIC:EXECUTE'),
+    ('sequence', 'ims.outage_id_seq', '-'),
+    ('sequence', 'ims.problem_id_seq', '-'),
+    ('sequence', 'ims.problem_number_seq', 'ims_agent:USAGE'),
+    ('table', 'ims.outage', 'ims_admin:DELETE,INSERT,UPDATE ims_agent:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.problem', 'ims_agent:INSERT,SELECT,UPDATE ims_view_owner:SELECT'),
+    ('table', 'ims.problem_incident', 'ims_agent:DELETE,INSERT,SELECT ims_view_owner:SELECT'),
+    -- BI views (owner ims_view_owner) and KPI facts: readers get the views only; refresh_kpis for admins
+    ('aggregate', 'ims.duration_state(timestamp with time zone,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._kpi_incident_months(date)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._kpi_live_from()', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.hours(interval)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.kpi_month(timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.kpi_month_start(date)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.refresh_kpis(boolean)', 'ims_admin:EXECUTE'),
+    ('table', 'ims.kpi_dirty', '-'),
+    ('table', 'ims.kpi_incident_monthly_fact', 'ims_view_owner:SELECT'),
+    ('table', 'ims.kpi_refresh_state', '-'),
+    ('view', 'ims.v_ci_impact', 'ims_reader:SELECT'),
+    ('view', 'ims.v_incident', 'ims_reader:SELECT'),
+    ('view', 'ims.v_incident_kpi_monthly', 'ims_reader:SELECT'),
+    ('view', 'ims.v_service_availability_monthly', 'ims_reader:SELECT'),
     -- base
     ('function', 'ims.version()', 'PUBLIC:EXECUTE')
   $$, 'every ims table, view, sequence and function has exactly the grants decided in 90_security.sql');
@@ -191,6 +240,20 @@ SELECT throws_ok($$DELETE FROM ims.incident_event WHERE incident_id = -1$$, '425
                  'not even the owner (superuser) deletes history');
 SELECT throws_ok($$TRUNCATE ims.incident_event CASCADE$$, '42501', NULL, 'nor truncates it');
 
+-- Changes: an agent raises one but cannot approve it; readers cannot touch them.
+SET ROLE ims_t_agent;
+SELECT lives_ok($$INSERT INTO ims.change_request (id, title) VALUES (-1, 't: patch mail server')$$, 'an agent raises a change');
+SELECT throws_ok($$INSERT INTO ims.change_approval (change_id, decision) VALUES (-1, 'approved')$$, '42501', NULL,
+                 'an agent cannot approve a change');
+RESET ROLE;
+SET ROLE ims_t_reader;
+SELECT throws_ok($$UPDATE ims.change_request SET state = 'assess' WHERE id = -1$$, '42501', NULL, 'a reader cannot move a change');
+SELECT throws_ok($$SELECT * FROM ims.change_conflicts_of((SELECT r FROM ims.change_request r WHERE id = -1))$$, '42501', NULL,
+                 'a reader cannot call the definer conflict rules with a change row');
+SELECT throws_ok($$SELECT ims.refresh_kpis()$$, '42501', NULL, 'a reader cannot rewrite the stored KPIs');
+SELECT is((SELECT count(*) FROM ims.v_incident WHERE incident_id = -1), 1::bigint, 'a reader reads incidents through v_incident');
+RESET ROLE;
+
 SET ROLE ims_t_nobody;
 SELECT throws_ok($$SELECT * FROM ims.ci$$, '42501', NULL, 'a role without ims grants cannot read the CMDB');
 RESET ROLE;
@@ -220,6 +283,9 @@ INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
 INSERT INTO ims.incident (id, title, tenant, ci_id) VALUES
     (-10, 'acme: erp slow', 'acme', -10), (-20, 'globex: crm down', 'globex', -20),
     (-21, 'globex: vpn', 'globex', NULL), (-30, 'provider: core switch', NULL, -30);
+INSERT INTO ims.change_request (id, title, tenant) VALUES (-10, 'acme: erp upgrade', 'acme'), (-20, 'globex: crm patch', 'globex');
+INSERT INTO ims.change_ci (change_id, ci_id) VALUES (-10, -10), (-20, -20);
+INSERT INTO ims.problem (id, title, tenant) VALUES (-10, 'acme: erp leaks memory', 'acme'), (-20, 'globex: crm crashes', 'globex');
 SELECT is(ims.current_tenants(), NULL, 'a member of a role mapped to ''*'' sees every tenant');
 SELECT is((SELECT count(*) FROM ims.ci WHERE id <= -10), 4::bigint, 'provider staff see every tenant''s CIs');
 RESET ROLE;
@@ -247,7 +313,7 @@ SELECT throws_ok($$UPDATE ims.ci SET tenant = 'globex' WHERE id = -10$$, '42501'
                  'a tenant cannot hand its CI to another tenant');
 SELECT throws_ok($$INSERT INTO ims.ci (name, class, tenant) VALUES ('shared2', 't_server', NULL)$$, '42501', NULL,
                  'a tenant cannot add shared CIs');
-WITH i AS (INSERT INTO ims.ci (name, class) VALUES ('acme-web', 't_server') RETURNING tenant)
+WITH i AS (INSERT INTO ims.ci (id, name, class) VALUES (-12, 'acme-web', 't_server') RETURNING tenant)
 SELECT is((SELECT tenant FROM i), 'acme', 'a CI inserted by a one-tenant role defaults to that tenant');
 SELECT is_empty('SELECT * FROM ims.incident WHERE id IN (-20, -21)', 'a tenant cannot read another tenant''s incidents through the table');
 SELECT is_empty('SELECT * FROM ims.incident_event WHERE incident_id IN (-20, -21)', 'nor their history');
@@ -259,6 +325,19 @@ WITH i AS (INSERT INTO ims.incident (id, title) VALUES (-11, 'acme: printer') RE
 SELECT is((SELECT tenant FROM i), 'acme', 'an incident opened by a one-tenant agent belongs to its tenant');
 SELECT throws_ok($$INSERT INTO ims.incident (title, tenant) VALUES ('planted', 'globex')$$, '42501', NULL,
                  'a tenant cannot open an incident for another tenant');
+SELECT set_eq('SELECT id FROM ims.change_request WHERE id <= -10', ARRAY[-10]::bigint[], 'a tenant sees only its own changes');
+SELECT is_empty('SELECT * FROM ims.change_ci WHERE change_id = -20', 'nor another tenant''s change CIs');
+SELECT throws_ok('SELECT * FROM ims.change_conflicts(-20)', '22023', 'change -20 does not exist',
+                 'another tenant''s change does not exist for ims.change_conflicts');
+SELECT set_eq('SELECT id FROM ims.problem WHERE id <= -10', ARRAY[-10]::bigint[], 'a tenant sees only its own problems');
+SELECT set_eq('SELECT incident_id FROM ims.v_incident WHERE incident_id <= -10', ARRAY[-10, -11]::bigint[],
+              'through a view: v_incident shows only the tenant''s incidents');
+SELECT set_eq('SELECT ci_id FROM ims.v_ci_impact WHERE ci_id <= -10', ARRAY[-10, -11, -12, -30]::bigint[],
+              'through a view: v_ci_impact shows the tenant''s and shared CIs only');
+SELECT is((SELECT sum(opened_count) FROM ims.v_incident_kpi_monthly WHERE tenant IS DISTINCT FROM 'acme'), NULL,
+          'through a view: v_incident_kpi_monthly has no other tenant''s rows');
+SELECT throws_ok($$SELECT ims.refresh_kpis()$$, '42501', NULL,
+                 'a tenant''s admin cannot refresh the stored KPIs (it would drop the other tenants'' facts)');
 SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', '*')$$, '42501', NULL,
                  'a tenant''s admin cannot grant itself every tenant');
 SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', 'globex')$$, '42501', NULL,
