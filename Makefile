@@ -13,7 +13,11 @@ CORE_OBJS = \
 	src/core/civil.o \
 	src/core/graph.o \
 	src/core/interval_set.o \
-	src/core/metric_state.o
+	src/core/metric_state.o \
+	src/core/ims_status.o \
+	src/core/calendar_parse.o \
+	src/core/calendar_math.o \
+	src/core/sla_clock_math.o
 
 # SQL-callable glue.
 GLUE_OBJS = \
@@ -23,7 +27,9 @@ GLUE_OBJS = \
 	src/incident.o \
 	src/agg_mean.o \
 	src/agg_outage.o \
-	src/change.o
+	src/change.o \
+	src/calendar.o \
+	src/sla_clock.o
 
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -118,7 +118,7 @@ RESET ims.event_time;
 
 -- ---------------------------------------------------------------------------
 -- ims.v_incident
-SELECT incident_id, number, state, state_category, is_open, priority, service_name, ci_name,
+SELECT incident_id, state, state_category, is_open, priority, service_name, ci_name,
        opened_month, time_to_acknowledge_hours, time_to_resolve_hours, time_to_close_hours,
        was_reopened, outage_kind, outage_hours, problem_count
   FROM ims.v_incident WHERE tenant = 'rt' ORDER BY incident_id;

@@ -11,7 +11,8 @@
  *   single row of ims.graph_version (statement-level BEFORE trigger).  Row
  *   updates serialise, so the xmin of the version-row tuple a snapshot sees
  *   names exactly the committed state of the graph that snapshot sees.  The
- *   cache key is (table oid, that xmin).
+ *   cache key is (table oid, that xmin, current user: row-level security may
+ *   show each role other rows).
  *
  *   When that xmin belongs to the current transaction (it changed the CMDB
  *   itself), the graph also depends on the transaction's own changes up to
@@ -50,6 +51,7 @@
 typedef struct GraphKey
 {
 	Oid			relid;			/* ims.graph_version, so a recreated extension misses */
+	Oid			userid;			/* row-level security may show each role other rows */
 	TransactionId vxmin;		/* xmin of the version row the snapshot sees */
 	bool		own;			/* vxmin is (a subtransaction of) ours */
 	TransactionId topxid;		/* own only */
@@ -134,7 +136,7 @@ ims_graph_init(void)
 static bool
 key_equal(const GraphKey *a, const GraphKey *b)
 {
-	if (a->relid != b->relid || a->vxmin != b->vxmin || a->own != b->own ||
+	if (a->relid != b->relid || a->userid != b->userid || a->vxmin != b->vxmin || a->own != b->own ||
 		a->has_as_of != b->has_as_of)
 		return false;
 	/* RLS and privileges make the graph depend on who reads it (doc/security.md) */
@@ -174,6 +176,7 @@ current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	key->relid = DatumGetObjectId(d);
 	SPI_freetuptable(SPI_tuptable);
+	key->userid = GetUserId();
 	key->own = TransactionIdIsCurrentTransactionId(key->vxmin);
 	if (key->own)
 	{
@@ -600,14 +603,14 @@ closure(FunctionCallInfo fcinfo, bool impact)
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int64GetDatum(g->ids[v]);
-		values[1] = Int32GetDatum(g->dist[v]);
-		if (g->via[v] < 0)
+		values[1] = Int32GetDatum(g->visit[v].dist);
+		if (g->visit[v].via < 0)
 		{
 			values[2] = (Datum) 0;
 			nulls[2] = true;
 		}
 		else
-			values[2] = Int64GetDatum(g->ids[g->via[v]]);
+			values[2] = Int64GetDatum(g->ids[g->visit[v].via]);
 		tuplestore_putvalues(ts, td, values, nulls);
 		if ((i & 4095) == 4095)
 			CHECK_FOR_INTERRUPTS();

@@ -164,14 +164,12 @@ wf_category_from_name(const char *s)
  * Reading the workflow tables.
  */
 
-typedef void (*WfRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
-
 /*
- * wf_scan reads every row of ims.<relname> visible to snap, calls fn for each
+ * ims_table_scan reads every row of ims.<relname> visible to snap, calls fn for each
  * (when fn is not NULL) and returns a fingerprint of the visible set.
  */
-static uint64
-wf_scan(Oid nsp, const char *relname, Snapshot snap, WfRowFn fn, void *arg)
+uint64
+ims_table_scan(Oid nsp, const char *relname, Snapshot snap, ImsRowFn fn, void *arg)
 {
 	Oid			relid = get_relname_relid(relname, nsp);
 	Relation	rel;
@@ -382,10 +380,10 @@ ims_wf_ensure(Snapshot snap)
 	if (wf_valid && wf_snapshot_is_checked(snap))
 		return;
 	nsp = get_namespace_oid("ims", false);
-	fp = wf_scan(nsp, "workflow", snap, NULL, NULL);
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_state", snap, NULL, NULL));
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_transition", snap, NULL, NULL));
-	fp = hash_combine64(fp, wf_scan(nsp, "priority_matrix", snap, NULL, NULL));
+	fp = ims_table_scan(nsp, "workflow", snap, NULL, NULL);
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_state", snap, NULL, NULL));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_transition", snap, NULL, NULL));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "priority_matrix", snap, NULL, NULL));
 	if (wf_valid && fp == wf_fingerprint)
 	{
 		wf_snapshot_remember(snap);
@@ -404,8 +402,8 @@ ims_wf_ensure(Snapshot snap)
 	ctl.hcxt = cxt;
 	hash = hash_create("ims workflows", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-	fp = wf_scan(nsp, "workflow", snap, wf_load_workflow, hash);
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_state", snap, wf_load_state, hash));
+	fp = ims_table_scan(nsp, "workflow", snap, wf_load_workflow, hash);
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_state", snap, wf_load_state, hash));
 	/* States sorted by name, so messages list them in a stable order. */
 	hash_seq_init(&seq, hash);
 	while ((wf = (Workflow *) hash_seq_search(&seq)) != NULL)
@@ -413,9 +411,9 @@ ims_wf_ensure(Snapshot snap)
 		qsort(wf->states, wf->nstates, sizeof(WfState), wf_state_cmp);
 		wf->initial_idx = wf->initial ? wf_state_index(wf, wf->initial) : -1;
 	}
-	fp = hash_combine64(fp, wf_scan(nsp, "workflow_transition", snap, wf_load_transition, hash));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "workflow_transition", snap, wf_load_transition, hash));
 	memset(wf_prio_new, 0, sizeof(wf_prio_new));
-	fp = hash_combine64(fp, wf_scan(nsp, "priority_matrix", snap, wf_load_priority, NULL));
+	fp = hash_combine64(fp, ims_table_scan(nsp, "priority_matrix", snap, wf_load_priority, NULL));
 	MemoryContextSwitchTo(old);
 	memcpy(wf_prio, wf_prio_new, sizeof(wf_prio));
 

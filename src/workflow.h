@@ -6,6 +6,8 @@
 #define IMS_WORKFLOW_H
 
 #include "postgres.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "utils/snapshot.h"
 
@@ -19,6 +21,11 @@ typedef enum WfCategory
 } WfCategory;
 
 typedef struct Workflow Workflow;
+
+/* Reads every row of ims.<relname> visible to snap (calling fn for each when
+ * not NULL) and returns a fingerprint of the visible set. */
+typedef void (*ImsRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
+extern uint64 ims_table_scan(Oid nsp, const char *relname, Snapshot snap, ImsRowFn fn, void *arg);
 
 extern void ims_wf_ensure(Snapshot snap);
 extern Snapshot ims_wf_snapshot(void);

@@ -116,8 +116,8 @@ fi
 if layer pgtap; then
   say "pgTAP (pg_prove)"
   files=(${IMS_PGTAP:-$(ls test/pgtap/*.sql)})
-  pg_prove --verbose --ext .sql -d ims_test "${files[@]}" >"$WORK/pgtap.log" 2>&1; rc=$?
-  grep -E '^[[:space:]]*not ok|^# |Failed|Parse errors|Bad plan|ERROR' "$WORK/pgtap.log" | head -60
+  pg_prove --verbose --timer --ext .sql -d ims_test "${files[@]}" >"$WORK/pgtap.log" 2>&1; rc=$?
+  grep -E '^[[:space:]]*not ok|^# |Failed|Parse errors|Bad plan|ERROR|^\[[0-9:]+\] test' "$WORK/pgtap.log" | head -80
   tail -3 "$WORK/pgtap.log"
   count_tap "$WORK/pgtap.log" "pgTAP"
   [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"

@@ -4,7 +4,8 @@
  * Build: nodes sorted by id; edges mapped to node numbers, then two counting
  * sorts (by target, then stably by source) give the out lists sorted by
  * target; scanning those in source order fills the in lists sorted by
- * source.  Searches are breadth-first with epoch-marked scratch arrays, so
+ * source.  Searches are breadth-first, level by level, with a visited
+ * bitmap cleared through the previous search's queue, so
  * their cost is proportional to what they visit.
  */
 #include "core/graph.h"
@@ -271,10 +272,10 @@ ims_graph_build(ims_graph_alloc_fn alloc, ims_graph_free_fn release, void *ctx,
 
 	/* scratch */
 	g->epoch = 0;
-	g->mark = alloc(ctx, sizeof(uint32_t) * nn);
+	g->prev_found = 0;
+	g->seen = alloc(ctx, sizeof(uint64_t) * (nn / 64 + 1));
 	g->cmark = alloc(ctx, sizeof(uint32_t) * nn);
-	g->dist = alloc(ctx, sizeof(int32_t) * nn);
-	g->via = alloc(ctx, sizeof(int32_t) * nn);
+	g->visit = alloc(ctx, sizeof(ImsVisit) * nn);
 	g->queue = alloc(ctx, sizeof(int32_t) * nn);
 	g->cnt = alloc(ctx, sizeof(int32_t) * nn);
 
@@ -283,19 +284,32 @@ ims_graph_build(ims_graph_alloc_fn alloc, ims_graph_free_fn release, void *ctx,
 		+ (size_t) n * (sizeof(int64_t) + sizeof(int32_t) + 1)
 		+ nn * 2 * sizeof(uint32_t)
 		+ (g->id_index ? g->id_span * sizeof(int32_t) : 0)
-		+ nn * (2 * sizeof(uint32_t) + 4 * sizeof(int32_t));
+		+ (nn / 64 + 1) * sizeof(uint64_t)
+		+ nn * (sizeof(uint32_t) + sizeof(ImsVisit) + 2 * sizeof(int32_t));
 	return g;
 }
 
 /* ---------------------------------------------------------------------- */
 /* searches */
 
+#define SEEN(g, v)		(((g)->seen[(v) >> 6] >> ((v) & 63)) & 1)
+#define SET_SEEN(g, v)	((g)->seen[(v) >> 6] |= (uint64_t) 1 << ((v) & 63))
+
+/*
+ * Start a search: clear the visited bits the previous search set (its nodes
+ * are still in the queue), so the cost is what was visited, and the bitmap
+ * (n bits) stays small enough for the CPU cache.  cmark/cnt use an epoch.
+ */
 static uint32_t
-next_epoch(ImsGraph *g)
+begin_search(ImsGraph *g)
 {
+	int32_t		i;
+
+	for (i = 0; i < g->prev_found; i++)
+		g->seen[g->queue[i] >> 6] = 0;
+	g->prev_found = 0;
 	if (++g->epoch == 0)
 	{
-		memset(g->mark, 0, sizeof(uint32_t) * ((size_t) g->n + 1));
 		memset(g->cmark, 0, sizeof(uint32_t) * ((size_t) g->n + 1));
 		g->epoch = 1;
 	}
@@ -303,7 +317,7 @@ next_epoch(ImsGraph *g)
 }
 
 static int32_t
-seed(ImsGraph *g, uint32_t ep, const int32_t *starts, int32_t nstarts)
+seed(ImsGraph *g, const int32_t *starts, int32_t nstarts)
 {
 	int32_t		tail = 0,
 				i;
@@ -312,13 +326,14 @@ seed(ImsGraph *g, uint32_t ep, const int32_t *starts, int32_t nstarts)
 	{
 		int32_t		s = starts[i];
 
-		if (s < 0 || s >= g->n || g->mark[s] == ep)
+		if (s < 0 || s >= g->n || SEEN(g, s))
 			continue;
-		g->mark[s] = ep;
-		g->dist[s] = 0;
-		g->via[s] = -1;
+		SET_SEEN(g, s);
+		g->visit[s].dist = 0;
+		g->visit[s].via = -1;
 		g->queue[tail++] = s;
 	}
+	g->prev_found = tail;
 	return tail;
 }
 
@@ -351,47 +366,54 @@ int32_t
 ims_graph_impacted(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 				   int32_t max_depth, const uint8_t *type_ok)
 {
-	uint32_t	ep = next_epoch(g);
+	uint32_t	ep = begin_search(g);
 	int32_t		head = 0,
-				tail = seed(g, ep, starts, nstarts);
+				tail = seed(g, starts, nstarts),
+				level = 0;
 	unsigned	poll = 0;
 
-	while (head < tail)
+	/* level by level: the depth of the nodes being expanded is `level` */
+	while (head < tail && (max_depth < 0 || level < max_depth))
 	{
-		int32_t		u = g->queue[head++];
-		int32_t		du = g->dist[u];
-		int32_t		last = -1;
-		uint32_t	k;
+		int32_t		level_end = tail;
 
-		if (max_depth >= 0 && du >= max_depth)
-			continue;
-		for (k = g->in_off[u]; k < g->in_off[u + 1]; k++)
+		for (; head < level_end; head++)
 		{
-			int32_t		w = g->in_nbr[k];
+			int32_t		u = g->queue[head];
+			int32_t		last = -1;
+			uint32_t	k,
+						kend = g->in_off[u + 1];
 
-			POLL(poll);
-			if (w == last || !type_ok[g->in_type[k]])
-				continue;
-			last = w;
-			if (g->mark[w] == ep)
-				continue;
-			if (g->min_up[w] > 0)
+			for (k = g->in_off[u]; k < kend; k++)
 			{
-				if (g->cmark[w] != ep)
-				{
-					g->cmark[w] = ep;
-					g->cnt[w] = count_up(g, w, type_ok);
-				}
-				if (!g->down[u])
-					g->cnt[w]--;
-				if (g->cnt[w] >= g->min_up[w])
+				int32_t		w = g->in_nbr[k];
+
+				POLL(poll);
+				if (w == last || !type_ok[g->in_type[k]])
 					continue;
+				last = w;
+				if (SEEN(g, w))
+					continue;
+				if (g->min_up[w] > 0)
+				{
+					if (g->cmark[w] != ep)
+					{
+						g->cmark[w] = ep;
+						g->cnt[w] = count_up(g, w, type_ok);
+					}
+					if (!g->down[u])
+						g->cnt[w]--;
+					if (g->cnt[w] >= g->min_up[w])
+						continue;
+				}
+				SET_SEEN(g, w);
+				g->visit[w].dist = level + 1;
+				g->visit[w].via = u;
+				g->queue[tail++] = w;
+				g->prev_found = tail;
 			}
-			g->mark[w] = ep;
-			g->dist[w] = du + 1;
-			g->via[w] = u;
-			g->queue[tail++] = w;
 		}
+		level++;
 	}
 	return tail;
 }
@@ -400,31 +422,38 @@ int32_t
 ims_graph_dependencies(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 					   int32_t max_depth, const uint8_t *type_ok)
 {
-	uint32_t	ep = next_epoch(g);
 	int32_t		head = 0,
-				tail = seed(g, ep, starts, nstarts);
+				tail,
+				level = 0;
 	unsigned	poll = 0;
 
-	while (head < tail)
+	begin_search(g);
+	tail = seed(g, starts, nstarts);
+	while (head < tail && (max_depth < 0 || level < max_depth))
 	{
-		int32_t		u = g->queue[head++];
-		int32_t		du = g->dist[u];
-		uint32_t	k;
+		int32_t		level_end = tail;
 
-		if (max_depth >= 0 && du >= max_depth)
-			continue;
-		for (k = g->out_off[u]; k < g->out_off[u + 1]; k++)
+		for (; head < level_end; head++)
 		{
-			int32_t		w = g->out_nbr[k];
+			int32_t		u = g->queue[head];
+			uint32_t	k,
+						kend = g->out_off[u + 1];
 
-			POLL(poll);
-			if (g->mark[w] == ep || !type_ok[g->out_type[k]])
-				continue;
-			g->mark[w] = ep;
-			g->dist[w] = du + 1;
-			g->via[w] = u;
-			g->queue[tail++] = w;
+			for (k = g->out_off[u]; k < kend; k++)
+			{
+				int32_t		w = g->out_nbr[k];
+
+				POLL(poll);
+				if (SEEN(g, w) || !type_ok[g->out_type[k]])
+					continue;
+				SET_SEEN(g, w);
+				g->visit[w].dist = level + 1;
+				g->visit[w].via = u;
+				g->queue[tail++] = w;
+				g->prev_found = tail;	/* kept exact: an interrupt may end the search */
+			}
 		}
+		level++;
 	}
 	return tail;
 }
@@ -433,51 +462,55 @@ int32_t
 ims_graph_path(ImsGraph *g, int32_t from, int32_t to, int32_t max_depth,
 			   const uint8_t *type_ok, int32_t *path, uint16_t *types)
 {
-	uint32_t	ep;
 	int32_t		head = 0,
 				tail,
 				len,
 				v,
-				i;
+				i,
+				level = 0;
 	unsigned	poll = 0;
 	int			found = 0;
 
 	if (from < 0 || from >= g->n || to < 0 || to >= g->n)
 		return 0;
-	ep = next_epoch(g);
-	tail = seed(g, ep, &from, 1);
+	begin_search(g);
+	tail = seed(g, &from, 1);
 	if (from == to)
 		found = 1;
-	while (!found && head < tail)
+	while (!found && head < tail && (max_depth < 0 || level < max_depth))
 	{
-		int32_t		u = g->queue[head++];
-		int32_t		du = g->dist[u];
-		uint32_t	k;
+		int32_t		level_end = tail;
 
-		if (max_depth >= 0 && du >= max_depth)
-			continue;
-		for (k = g->out_off[u]; k < g->out_off[u + 1]; k++)
+		for (; !found && head < level_end; head++)
 		{
-			int32_t		w = g->out_nbr[k];
+			int32_t		u = g->queue[head];
+			uint32_t	k;
 
-			POLL(poll);
-			if (g->mark[w] == ep || !type_ok[g->out_type[k]])
-				continue;
-			g->mark[w] = ep;
-			g->dist[w] = du + 1;
-			g->via[w] = u;
-			g->queue[tail++] = w;
-			if (w == to)
+			for (k = g->out_off[u]; k < g->out_off[u + 1]; k++)
 			{
-				found = 1;
-				break;
+				int32_t		w = g->out_nbr[k];
+
+				POLL(poll);
+				if (SEEN(g, w) || !type_ok[g->out_type[k]])
+					continue;
+				SET_SEEN(g, w);
+				g->visit[w].dist = level + 1;
+				g->visit[w].via = u;
+				g->queue[tail++] = w;
+				g->prev_found = tail;
+				if (w == to)
+				{
+					found = 1;
+					break;
+				}
 			}
 		}
+		level++;
 	}
 	if (!found)
 		return 0;
-	len = g->dist[to] + 1;
-	for (v = to, i = len - 1; i >= 0; i--, v = g->via[v])
+	len = g->visit[to].dist + 1;
+	for (v = to, i = len - 1; i >= 0; i--, v = g->visit[v].via)
 		path[i] = v;
 	types[0] = 0;
 	for (i = 1; i < len; i++)
@@ -668,8 +701,8 @@ ims_graph_common(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 				out[touched++] = v;
 			}
 			acover[v]++;
-			if (g->dist[v] > adepth[v])
-				adepth[v] = g->dist[v];
+			if (g->visit[v].dist > adepth[v])
+				adepth[v] = g->visit[v].dist;
 		}
 	}
 

@@ -26,6 +26,13 @@ typedef void (*ims_graph_free_fn) (void *ctx, void *ptr);
 /* Called every few thousand steps of a search (PostgreSQL: CHECK_FOR_INTERRUPTS). */
 extern void (*ims_graph_interrupt_hook) (void);
 
+/* What a search found out about a node: its depth and the node one step closer. */
+typedef struct ImsVisit
+{
+	int32_t		dist;
+	int32_t		via;			/* -1 for a start node */
+} ImsVisit;
+
 typedef struct ImsGraph
 {
 	int32_t		n;				/* nodes */
@@ -48,12 +55,12 @@ typedef struct ImsGraph
 	int32_t    *in_nbr;			/* m: sources (dependents) */
 	uint16_t   *in_type;		/* m */
 
-	/* search scratch, n entries each */
+	/* search scratch, n entries each (seen: n bits) */
+	uint64_t   *seen;			/* visited by the current search */
+	int32_t		prev_found;		/* queue entries whose seen bits are set */
 	uint32_t	epoch;
-	uint32_t   *mark;			/* visited when mark[v] == epoch */
 	uint32_t   *cmark;			/* cnt[v] valid when cmark[v] == epoch */
-	int32_t    *dist;
-	int32_t    *via;			/* node one step closer to a start, -1 for starts */
+	ImsVisit   *visit;			/* valid for the nodes in the queue */
 	int32_t    *queue;			/* visiting order; the first `found` are the result */
 	int32_t    *cnt;			/* min_up: dependencies still up */
 
@@ -85,7 +92,7 @@ int32_t		ims_graph_node(const ImsGraph *g, int64_t id);
  * followed types are up; a dependency is down when it is reached or its down
  * flag is set); ims_graph_dependencies walks to dependencies.  Both return
  * the number of nodes found: g->queue[0..count) in visiting order (by
- * depth), with g->dist[v] and g->via[v].
+ * depth), with g->visit[v].dist and g->visit[v].via.
  */
 int32_t		ims_graph_impacted(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 							   int32_t max_depth, const uint8_t *type_ok);

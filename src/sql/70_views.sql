@@ -35,7 +35,7 @@ COMMENT ON AGGREGATE ims.duration_state(timestamptz, timestamptz) IS 'The partia
 -- ---------------------------------------------------------------------------
 -- Monthly incident KPI facts.  ims.refresh_kpis() stores every closed month
 -- (before the current UTC month); v_incident_kpi_monthly reads the stored
--- months and computes only the rest live.  Statement triggers on
+-- months and computes only the rest live.  Row triggers on
 -- ims.incident record which months a change touched (ims.kpi_dirty), so the
 -- view never shows a stale stored month: those months are computed live
 -- until the next refresh.
@@ -106,6 +106,7 @@ RETURNS TABLE (month date, service_id bigint, priority smallint, tenant text,
                reopened_count int, tta_state ims.mean_state, ttr_state ims.mean_state)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off       -- the month grid's row estimate is far too high; JIT then costs seconds
 AS $fn$
 DECLARE
     lo_t timestamptz := CASE WHEN lo IS NULL THEN '-infinity'::timestamptz ELSE ims.kpi_month_start(lo) END;
@@ -232,44 +233,46 @@ END
 $fn$;
 COMMENT ON FUNCTION ims.refresh_kpis(bool) IS 'Stores the monthly incident KPIs of every closed month that is new or touched since the last run (all of them with full_rebuild); returns the fact rows written.  Schedule it with pg_cron: cron.schedule(''ims-kpi-refresh'', ''*/15 * * * *'', ''select ims.refresh_kpis()'')';
 
--- Dirty marks: one row per statement at most, covering every month whose
--- KPIs the statement may have changed; skipped when an existing mark covers it.
+-- Dirty marks: a row trigger that fires only when a KPI column changed (its
+-- WHEN clause is checked in C, so state changes between open states, title,
+-- assignee ... cost nothing); it records the months the change may have
+-- altered, and skips the insert when an existing mark covers them.
 CREATE FUNCTION ims._kpi_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    lo  timestamptz;
-    hi  timestamptz;
-    unb bool;
-    r   daterange;
+    lo    timestamptz;
+    hi    timestamptz;
+    unb   bool := false;
+    o_end timestamptz;
+    n_end timestamptz := coalesce(NEW.resolved_at, NEW.closed_at);
+    r     daterange;
 BEGIN
     IF ims._bulk_restore() THEN
         RETURN NULL;        -- pg_restore brings the marks along with the rows
     END IF;
     IF TG_OP = 'INSERT' THEN
-        SELECT min(least(n.opened_at, n.acknowledged_at, n.resolved_at, n.closed_at)),
-               max(greatest(n.opened_at, n.acknowledged_at, n.resolved_at, n.closed_at)),
-               bool_or(coalesce(n.resolved_at, n.closed_at) IS NULL)
-          INTO lo, hi, unb
-          FROM new_rows n;
+        lo := least(NEW.opened_at, NEW.acknowledged_at, NEW.resolved_at, NEW.closed_at);
+        hi := greatest(NEW.opened_at, NEW.acknowledged_at, NEW.resolved_at, NEW.closed_at);
+        unb := n_end IS NULL;
     ELSE
-        SELECT min(x.lo), max(x.hi), bool_or(x.unb)
-          INTO lo, hi, unb
-          FROM old_rows o
-          JOIN new_rows n ON n.id = o.id
-         CROSS JOIN LATERAL (VALUES
+        o_end := coalesce(OLD.resolved_at, OLD.closed_at);
+        IF (OLD.service_id, OLD.priority, OLD.tenant, OLD.opened_at)
+           IS DISTINCT FROM (NEW.service_id, NEW.priority, NEW.tenant, NEW.opened_at) THEN
             -- moved to another group, or opened at another time: its whole life
-            ((o.service_id, o.priority, o.tenant, o.opened_at) IS DISTINCT FROM (n.service_id, n.priority, n.tenant, n.opened_at),
-             least(o.opened_at, n.opened_at), NULL::timestamptz, true),
-            (o.acknowledged_at IS DISTINCT FROM n.acknowledged_at,
-             least(o.acknowledged_at, n.acknowledged_at), greatest(o.acknowledged_at, n.acknowledged_at), false),
+            lo := least(OLD.opened_at, NEW.opened_at);
+            unb := true;
+        END IF;
+        IF OLD.acknowledged_at IS DISTINCT FROM NEW.acknowledged_at THEN
+            lo := least(lo, OLD.acknowledged_at, NEW.acknowledged_at);
+            hi := greatest(hi, OLD.acknowledged_at, NEW.acknowledged_at);
+        END IF;
+        IF (OLD.resolved_at, o_end, OLD.reopen_count) IS DISTINCT FROM (NEW.resolved_at, n_end, NEW.reopen_count) THEN
             -- resolved, cancelled or reopened: from the earlier end on; up to
             -- now when one side is open (the backlog of every month between)
-            ((o.resolved_at, o.closed_at, o.reopen_count) IS DISTINCT FROM (n.resolved_at, n.closed_at, n.reopen_count),
-             least(o.resolved_at, n.resolved_at, o.closed_at, n.closed_at),
-             greatest(o.resolved_at, n.resolved_at, o.closed_at, n.closed_at, o.opened_at, n.opened_at),
-             coalesce(o.resolved_at, o.closed_at) IS NULL OR coalesce(n.resolved_at, n.closed_at) IS NULL)
-         ) AS x(changed, lo, hi, unb)
-         WHERE x.changed;
+            lo := least(lo, OLD.resolved_at, NEW.resolved_at, o_end, n_end);
+            hi := greatest(hi, OLD.resolved_at, NEW.resolved_at, o_end, n_end, OLD.opened_at, NEW.opened_at);
+            unb := unb OR o_end IS NULL OR n_end IS NULL;
+        END IF;
     END IF;
     IF lo IS NULL THEN
         RETURN NULL;
@@ -277,19 +280,24 @@ BEGIN
     r := pg_catalog.daterange(ims.kpi_month(lo),
                               CASE WHEN unb OR hi IS NULL THEN NULL
                                    ELSE (ims.kpi_month(hi) + interval '1 month')::date END);
-    INSERT INTO ims.kpi_dirty (months)
-    SELECT r WHERE NOT EXISTS (SELECT 1 FROM ims.kpi_dirty d WHERE d.months @> r);
+    IF NOT EXISTS (SELECT 1 FROM ims.kpi_dirty d WHERE d.months @> r) THEN
+        INSERT INTO ims.kpi_dirty (months) VALUES (r);
+    END IF;
     RETURN NULL;
 END
 $fn$;
-COMMENT ON FUNCTION ims._kpi_mark_dirty() IS 'Statement trigger of ims.incident: records in ims.kpi_dirty the KPI months the statement''s changes touched';
+COMMENT ON FUNCTION ims._kpi_mark_dirty() IS 'Row trigger of ims.incident (fired only when a KPI column changed): records in ims.kpi_dirty the KPI months the change touched';
 
 CREATE TRIGGER incident_95_kpi_insert AFTER INSERT ON ims.incident
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ims._kpi_mark_dirty();
+    FOR EACH ROW EXECUTE FUNCTION ims._kpi_mark_dirty();
 CREATE TRIGGER incident_95_kpi_update AFTER UPDATE ON ims.incident
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ims._kpi_mark_dirty();
+    FOR EACH ROW
+    WHEN ((OLD.service_id, OLD.priority, OLD.tenant, OLD.opened_at, OLD.acknowledged_at, OLD.resolved_at,
+           coalesce(OLD.resolved_at, OLD.closed_at), OLD.reopen_count)
+          IS DISTINCT FROM
+          (NEW.service_id, NEW.priority, NEW.tenant, NEW.opened_at, NEW.acknowledged_at, NEW.resolved_at,
+           coalesce(NEW.resolved_at, NEW.closed_at), NEW.reopen_count))
+    EXECUTE FUNCTION ims._kpi_mark_dirty();
 
 -- ---------------------------------------------------------------------------
 -- ims.v_incident
@@ -454,11 +462,11 @@ SELECT s.id AS service_id,
        m.month,
        ims.hours(pg_catalog.upper(m.period) - pg_catalog.lower(m.period)) AS period_hours,
        pg_catalog.round((100 * ims.availability(CASE WHEN o.kind = 'outage' THEN o.period END, m.period))::numeric, 4) AS availability_pct,
-       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'outage')), 0) AS downtime_hours,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'outage')), 0.00) AS downtime_hours,
        ims.hours(ims.mtbf(CASE WHEN o.kind = 'outage' THEN o.period END, m.period)) AS mtbf_hours,
        (count(DISTINCT o.id) FILTER (WHERE o.kind = 'outage'))::int AS outage_count,
-       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'degradation')), 0) AS degradation_hours,
-       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'planned')), 0) AS planned_hours,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'degradation')), 0.00) AS degradation_hours,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'planned')), 0.00) AS planned_hours,
        coalesce((SELECT i.n FROM incidents i WHERE i.service_id = s.id AND i.month = m.month), 0) AS incident_count
   FROM svc s
  CROSS JOIN months m

@@ -13,12 +13,23 @@ trap 'rm -rf "$W"' EXIT
 
 "${PSQL[@]}" <<SQL || exit 1
 SET client_min_messages = warning;
-SET ims.event_time = '2026-03-02 09:00+00';
+-- Two clocks per incident when the SLA objects exist: a resolution SLA in a
+-- business calendar and an OLA for the assignment group (24x7).
+DO \$\$
+BEGIN
+  IF to_regclass('ims.sla_policy') IS NOT NULL THEN
+    INSERT INTO ims.business_calendar (name, cal)
+    VALUES ('bench office', 'tz Europe/Berlin; mon-fri 08:00-18:00; closed 2026-12-24..2026-12-26');
+    INSERT INTO ims.sla_policy (name, metric, target, calendar_id)
+    SELECT 'bench resolution 50 business days', 'resolution', '500 hours', id FROM ims.business_calendar WHERE name = 'bench office';
+    INSERT INTO ims.sla_policy (name, agreement, metric, target)
+    VALUES ('bench OLA any group', 'ola', 'resolution', '2000 hours');
+  END IF;
+END
+\$\$;
 INSERT INTO ims.incident (title, impact, urgency, assignment_group)
 SELECT 'bench ' || g, 1 + g % 3, 1 + g % 2, 'group ' || (g % 10) FROM generate_series(1, $N) g;
-SET ims.event_time = '2026-03-02 09:05+00';
 UPDATE ims.incident SET state = 'in_progress' WHERE title LIKE 'bench %';
-RESET ims.event_time;
 DROP TABLE IF EXISTS bench.plain_incident;
 CREATE TABLE bench.plain_incident (LIKE ims.incident INCLUDING ALL) WITH (fillfactor = 80);
 INSERT INTO bench.plain_incident SELECT * FROM ims.incident WHERE title LIKE 'bench %';

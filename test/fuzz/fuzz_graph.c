@@ -118,12 +118,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < c; i++)
 		{
 			int32_t		v = g->queue[i],
-						w = g->via[v];
+						w = g->visit[v].via;
 
-			if (v < 0 || v >= n || (md >= 0 && g->dist[v] > md))
+			if (v < 0 || v >= n || (md >= 0 && g->visit[v].dist > md))
 				abort();
-			if (g->dist[v] == 0 ? w != -1
-				: (w < 0 || g->dist[w] != g->dist[v] - 1 ||
+			if (g->visit[v].dist == 0 ? w != -1
+				: (w < 0 || g->visit[w].dist != g->visit[v].dist - 1 ||
 				   !(impact ? has_edge(g, v, w, ok) : has_edge(g, w, v, ok))))
 				abort();
 		}

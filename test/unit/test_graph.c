@@ -54,8 +54,8 @@ find(const ImsGraph *g, int32_t count, int64_t id, int32_t *depth, int64_t *via)
 
 		if (g->ids[v] == id)
 		{
-			*depth = g->dist[v];
-			*via = g->via[v] < 0 ? -1 : g->ids[g->via[v]];
+			*depth = g->visit[v].dist;
+			*via = g->visit[v].via < 0 ? -1 : g->ids[g->visit[v].via];
 			return 1;
 		}
 	}
@@ -202,7 +202,7 @@ test_long_chain(void)
 	CHECK(g->id_index == NULL || g->id_index != NULL, "sparse ids build");
 	CHECK_INT(ims_graph_cycles(g, all_types, comp, test_alloc, NULL), 1, "one big cycle of 200000");
 	CHECK_INT(ims_graph_dependencies(g, &s, 1, -1, all_types), n, "whole ring reached");
-	CHECK_INT(g->dist[n - 1], n - 1, "last at depth n-1");
+	CHECK_INT(g->visit[n - 1].dist, n - 1, "last at depth n-1");
 	CHECK(g->edge_bytes / g->m == 12, "12 bytes of adjacency per relation");
 	{
 		/* a CMDB-like density: 4 relations per CI */
@@ -360,12 +360,12 @@ test_random(void)
 			for (j = 0; j < c; j++)
 			{
 				int32_t		v = g->queue[j],
-							w = g->via[v];
+							w = g->visit[v].via;
 
-				if (ref[v] != g->dist[v])
+				if (ref[v] != g->visit[v].dist)
 					bad_depth++;
-				if (g->dist[v] == 0 ? w != -1
-					: (w < 0 || g->dist[w] != g->dist[v] - 1 ||
+				if (g->visit[v].dist == 0 ? w != -1
+					: (w < 0 || g->visit[w].dist != g->visit[v].dist - 1 ||
 					   !(impact ? has_edge(g, v, w, tok) : has_edge(g, w, v, tok))))
 					bad_via++;
 			}
