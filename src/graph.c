@@ -58,8 +58,7 @@ typedef struct GraphKey
 	CommandId	curcid;			/* own only */
 	bool		has_as_of;
 	TimestampTz as_of;
-	Oid			userid;			/* privileges the graph was read with */
-	Oid			outer_userid;	/* the role row-level security filters for */
+	Oid			outer_userid;	/* the role ims.current_tenants() filters for (SET ROLE) */
 } GraphKey;
 
 typedef struct GraphSlot
@@ -139,8 +138,8 @@ key_equal(const GraphKey *a, const GraphKey *b)
 	if (a->relid != b->relid || a->userid != b->userid || a->vxmin != b->vxmin || a->own != b->own ||
 		a->has_as_of != b->has_as_of)
 		return false;
-	/* RLS and privileges make the graph depend on who reads it (doc/security.md) */
-	if (a->userid != b->userid || a->outer_userid != b->outer_userid)
+	/* ims.current_tenants() looks at the SET ROLE role (doc/security.md) */
+	if (a->outer_userid != b->outer_userid)
 		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
 		return false;
@@ -185,7 +184,6 @@ current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
 	}
 	key->has_as_of = has_as_of;
 	key->as_of = has_as_of ? as_of : 0;
-	key->userid = GetUserId();
 	key->outer_userid = GetOuterUserId();
 }
 

@@ -249,7 +249,7 @@ GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
                 ims.workflow, ims.workflow_state, ims.workflow_transition,
                 ims.problem, ims.problem_incident, ims.outage,
                 ims.change_request, ims.change_ci, ims.change_approval, ims.approval_policy,
-                ims.blackout_window, ims.kpi_incident_monthly_fact
+                ims.blackout_window, ims.kpi_incident_monthly_fact, ims.business_calendar
     TO ims_view_owner;
 
 -- Incidents: worked by agents (31_incident.sql grants SELECT, INSERT, UPDATE);
