@@ -72,4 +72,34 @@ SELECT 'every incident equals the replay of its incident_event history', count(*
   FROM ims.incident i LEFT JOIN replay r ON r.incident_id = i.id
  WHERE r.row IS DISTINCT FROM jsonb_strip_nulls(to_jsonb(i) - 'updated_at' - 'updated_by');
 
+-- Changes: one per change transaction; scheduled ones as reported; none
+-- scheduled with a blocking conflict; every scheduled change holds an
+-- approval by someone other than its requester.
+INSERT INTO inv
+SELECT 'changes filed = change transactions', a = b, a || ' changes, ' || b || ' transactions'
+  FROM (SELECT count(*) AS a FROM ims.change_request WHERE title LIKE 'load %') x,
+       (SELECT count(*) AS b FROM load.marker WHERE script = 'change') y;
+INSERT INTO inv
+SELECT 'changes scheduled = transactions that reported scheduling', a = b,
+       a || ' scheduled, ' || b || ' reported, ' || (SELECT count(*) FROM ims.change_request WHERE state = 'cancelled') || ' cancelled on a collision'
+  FROM (SELECT count(*) AS a FROM ims.change_request WHERE state = 'scheduled') x,
+       (SELECT coalesce(sum(rows), 0) AS b FROM load.marker WHERE script = 'change') y;
+INSERT INTO inv
+SELECT 'no change is scheduled with a blocking conflict', count(*) = 0,
+       count(*) || ' blocking conflicts on ' || (SELECT count(*) FROM ims.change_request WHERE state = 'scheduled') || ' scheduled changes'
+  FROM ims.change_request c CROSS JOIN LATERAL ims.change_conflicts(c.id) x
+ WHERE c.state = 'scheduled' AND x.blocking;
+INSERT INTO inv
+SELECT 'no two scheduled changes overlap on one CI', count(*) = 0, count(*) || ' overlapping pairs'
+  FROM ims.change_request a JOIN ims.change_ci ac ON ac.change_id = a.id
+  JOIN ims.change_ci bc ON bc.ci_id = ac.ci_id AND bc.change_id > a.id
+  JOIN ims.change_request b ON b.id = bc.change_id
+ WHERE a.state = 'scheduled' AND b.state = 'scheduled' AND a.planned && b.planned;
+INSERT INTO inv
+SELECT 'every scheduled change has an approval by someone else', count(*) = 0, count(*) || ' without'
+  FROM ims.change_request c
+ WHERE c.state = 'scheduled'
+   AND NOT EXISTS (SELECT 1 FROM ims.change_approval a WHERE a.change_id = c.id AND a.decision = 'approved'
+                      AND a.approver <> c.requested_by AND a.invalidated_at IS NULL);
+
 SELECT name, ok, detail FROM inv;

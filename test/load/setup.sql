@@ -27,3 +27,45 @@ SELECT DISTINCT g, 1 + (g * 7 + k * 13) % (g - 1), 'load_dep'
  WHERE 1 + (g * 7 + k * 13) % (g - 1) <> g
 ON CONFLICT DO NOTHING;
 SELECT setval(pg_get_serial_sequence('ims.ci', 'id'), 1000);
+
+-- Changes: an agent files them, a change manager approves and schedules.
+-- (Roles are cluster-wide; the load cluster is private to run.sh.)
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'load_agent') THEN
+        CREATE ROLE load_agent LOGIN IN ROLE ims_agent;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'load_cm') THEN
+        CREATE ROLE load_cm LOGIN IN ROLE ims_change_manager;
+    END IF;
+END $$;
+
+-- One change's life up to scheduled: filed and assessed by load_agent,
+-- approved and scheduled by load_cm.  Entering scheduled with a blocking
+-- conflict (a collision with another scheduled change near its CI) raises
+-- IM002: the change is then cancelled.  Returns true when it got scheduled.
+CREATE FUNCTION load.change_cycle(p_ci bigint, p_start timestamptz, p_len interval, p_title text)
+RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE
+    cid bigint;
+    ok bool := true;
+BEGIN
+    SET LOCAL ROLE load_agent;
+    INSERT INTO ims.change_request (title, type, risk, planned)
+    VALUES (p_title, 'normal', 'low', tstzrange(p_start, p_start + p_len)) RETURNING id INTO cid;
+    INSERT INTO ims.change_ci (change_id, ci_id) VALUES (cid, p_ci);
+    UPDATE ims.change_request SET state = 'assess' WHERE id = cid;
+    UPDATE ims.change_request SET state = 'authorize' WHERE id = cid;
+    SET LOCAL ROLE load_cm;
+    INSERT INTO ims.change_approval (change_id, decision, comment) VALUES (cid, 'approved', 'load');
+    BEGIN
+        UPDATE ims.change_request SET state = 'scheduled' WHERE id = cid;
+    EXCEPTION WHEN SQLSTATE 'IM002' THEN
+        ok := false;
+    END;
+    IF NOT ok THEN
+        UPDATE ims.change_request SET state = 'cancelled' WHERE id = cid;
+    END IF;
+    RESET ROLE;
+    RETURN ok;
+END $$;
