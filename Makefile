@@ -90,5 +90,5 @@ unit: $(UNIT_TESTS)
 FUZZ_TARGETS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(wildcard test/fuzz/fuzz_*.c))
 test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p test/fuzz/bin
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(CORE_SRCS) -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(CORE_SRCS) -lm
 fuzz: $(FUZZ_TARGETS)

@@ -122,3 +122,14 @@ SELECT name, cal FROM ims.business_calendar;
 INSERT INTO ims.business_calendar (name, cal) VALUES ('berlin-office', '24x7');
 SELECT c.relname FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS x(reloid) JOIN pg_class c ON c.oid = x.reloid
  WHERE e.extname = 'ims' AND c.relname LIKE 'business_calendar%' ORDER BY 1;
+
+-- beyond the range of timestamps
+SELECT ims.business_days_add('tz Europe/Berlin; mon-fri 09:00-17:00', '2026-01-01', 2000000000);
+SELECT ims.business_add('24x7', '294276-12-31 20:00+00', '5 hours');
+SELECT ims.business_time('24x7', '4000-01-01 00:00+00 BC', '290000-12-31 00:00+00');
+-- long spans: 8,000 years of Berlin office hours in one call
+SELECT ims.business_time('tz Europe/Berlin; mon-fri 09:00-17:00', '2000-01-01 00:00+00', '9999-12-31 00:00+00');
+-- long lists: 1,000 closed dates (every other day) in one clause
+SELECT length(c::text) AS canonical_length, ims.business_time(c, '2026-01-01 00:00+00', '2031-06-25 00:00+00') AS business_time
+  FROM (SELECT ('tz UTC; mon-sun 09:00-17:00; closed ' || string_agg(d::date::text, ',')) ::ims.calendar AS c
+          FROM generate_series(date '2026-01-01', date '2031-06-24', interval '2 days') d) x;

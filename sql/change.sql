@@ -74,7 +74,7 @@ INSERT INTO ims.change_approval (change_id, decision) VALUES (1, 'approved');
 RESET ROLE;
 UPDATE ims.change_request SET state = 'scheduled' WHERE id = 1 RETURNING number, state, planned;
 
--- blackouts: global, per class (with subclasses), per service (with what it depends on)
+-- blackouts: global, per class (with subclasses), per service (with what it depends on and what depends on it)
 INSERT INTO ims.blackout_window (name, period, service_id) VALUES ('shop summer sale', '[2026-07-01,2026-07-15)', 1);
 INSERT INTO ims.change_request (title, type, risk, planned)
 VALUES ('Replace disk in db-host-1', 'emergency', 'high', '[2026-07-03 02:00+00,2026-07-03 03:00+00)');
@@ -84,6 +84,17 @@ SET ROLE ex_bob;
 INSERT INTO ims.change_approval (change_id, decision, comment) VALUES (3, 'approved', 'disk failing');
 RESET ROLE;
 SELECT kind, blocking, ci_id, detail FROM ims.change_conflicts(3);
+
+-- maintenance windows: shop-db may change on Berlin weeknights and weekends,
+-- not over Christmas
+INSERT INTO ims.maintenance_window (ci_id, cal)
+VALUES (3, 'tz Europe/Berlin; mon-thu 22:00-06:00; fri 22:00-24:00; sat 00:00-24:00; sun 00:00-24:00; closed 2026-12-24..2026-12-26')
+RETURNING ci_id, cal;
+INSERT INTO ims.change_request (title, type, risk, planned)
+VALUES ('Resize shop-db', 'standard', 'low', '[2026-12-24 23:00+00,2026-12-25 00:00+00)') RETURNING id;
+INSERT INTO ims.change_ci (change_id, ci_id) VALUES (4, 3);
+SELECT kind, blocking, ci_id, detail FROM ims.change_conflicts(4) WHERE kind <> 'impact';
+SELECT ims.change_next_slot(4, '2026-12-24 23:00+00');
 
 -- bad input
 \set VERBOSITY terse

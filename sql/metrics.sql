@@ -45,6 +45,40 @@ SELECT ims.mttr(o, r) FROM (VALUES ('2026-01-01'::timestamptz, 'infinity'::times
 SELECT id, ims.mttr(opened, restored) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING)
   FROM inc WHERE id <= 3 ORDER BY id;
 
+-- business-time variants: the mean of ims.business_time(cal, opened, end).
+-- Office hours mon-fri 09:00-17:00 UTC; 2026-01-02 is a Friday.
+--   Fri 16:00 -> Mon 10:00: 1 h Friday + 1 h Monday = 2 h (66 h on the wall clock)
+--   Mon 08:00 -> Tue 08:00: 09:00-17:00 Monday = 8 h (24 h on the wall clock)
+-- business mttr (2 + 8) / 2 = 5 h; wall-clock mttr (66 + 24) / 2 = 45 h
+CREATE TEMP TABLE binc (opened timestamptz, acked timestamptz, restored timestamptz, cal ims.calendar);
+INSERT INTO binc VALUES
+  ('2026-01-02 16:00', '2026-01-02 16:30', '2026-01-05 10:00', 'tz UTC; mon-fri 09:00-17:00'),
+  ('2026-01-05 08:00', '2026-01-05 09:30', '2026-01-06 08:00', 'tz UTC; mon-fri 09:00-17:00'),
+  ('2026-01-05 08:00', '2026-01-05 09:30', NULL,               'tz UTC; mon-fri 09:00-17:00'),  -- open: skipped
+  ('2026-01-05 08:00', '2026-01-05 09:30', '2026-01-06 08:00', NULL);                            -- no calendar: skipped
+-- mtta: Fri 16:00 -> 16:30 = 30 min; Mon 08:00 -> 09:30 = 30 min (opens at 09:00): 30 min
+SELECT ims.mttr(opened, restored, cal), ims.mttr(opened, restored) FILTER (WHERE cal IS NOT NULL) AS wall_mttr,
+       ims.mtta(opened, acked, cal)
+  FROM binc;
+-- a different calendar per row (per service): 24x7 counts the wall clock:
+-- (66 h in 24x7 + 8 h office) / 2 = 37 h, printed as hours without a day field
+SELECT ims.mttr(o, r, c::ims.calendar)
+  FROM (VALUES ('2026-01-02 16:00'::timestamptz, '2026-01-05 10:00'::timestamptz, '24x7'),
+               ('2026-01-05 08:00', '2026-01-06 08:00', 'tz UTC; mon-fri 09:00-17:00')) AS v(o, r, c);
+-- restored before opened is negative business time: (-2 h + 8 h) / 2 = 3 h
+SELECT ims.mttr(o, r, 'tz UTC; mon-fri 09:00-17:00')
+  FROM (VALUES ('2026-01-05 10:00'::timestamptz, '2026-01-02 16:00'::timestamptz),
+               ('2026-01-05 08:00', '2026-01-06 08:00')) AS v(o, r);
+-- a holiday and another zone: New York office 09:00-17:00 (UTC-5 in January),
+-- closed 2026-01-05: Fri 2026-01-02 21:00 UTC (16:00 local) -> Tue 2026-01-06 15:00 UTC (10:00 local)
+-- = 1 h Friday + 1 h Tuesday = 2 h
+SELECT ims.mttr(o, r, 'tz America/New_York; mon-fri 09:00-17:00; closed 2026-01-05')
+  FROM (VALUES ('2026-01-02 21:00'::timestamptz, '2026-01-06 15:00'::timestamptz)) AS v(o, r);
+-- empty input gives NULL; an infinite timestamp is 22008
+SELECT ims.mttr(opened, restored, cal) IS NULL AS empty_is_null FROM binc WHERE false;
+SELECT ims.mttr(o, r, '24x7') FROM (VALUES ('2026-01-01'::timestamptz, 'infinity'::timestamptz)) AS v(o, r);
+SELECT ims.mean_state_business_mean('(1,180000000000)') AS fifty_hours, ims.mean_state_business_mean('(0,0)') IS NULL AS no_rows;
+
 -- ims.mean_state: text form (count,sum of microseconds), round-trips exactly
 SELECT '(2,10800000000)'::ims.mean_state;
 SELECT '  (0,0) '::ims.mean_state;

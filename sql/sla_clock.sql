@@ -80,3 +80,7 @@ SELECT ims.sla_state(ims.sla_start('1 hour')) AS state,
        ims.sla_elapsed(ims.sla_start('1 hour'), '24x7') = '0' AS zero_now;
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel, pg_get_expr(p.proargdefaults, 0) AS defaults
   FROM pg_proc p WHERE p.pronamespace = 'ims'::regnamespace AND p.proname LIKE 'sla\_%' ORDER BY 1;
+
+-- a calendar that never gives the clock enough time: due is infinity, not an error
+SELECT ims.sla_due(ims.sla_start('1 hour', '2026-01-01 00:00+00'), 'tz UTC') AS never_open,
+       ims.sla_due(ims.sla_start('1 hour', '2026-01-01 00:00+00'), 'tz UTC; 2026-01-05 09:00-09:30') AS too_little;

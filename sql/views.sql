@@ -195,3 +195,25 @@ RESET ims.event_time;
 SELECT ci_name, ci_class, dependent_count, impacted_service_count, impacted_services,
        open_incident_count, open_problem_count, in_outage
   FROM ims.v_ci_impact WHERE tenant = 'rt' ORDER BY ci_id;
+
+-- ---------------------------------------------------------------------------
+-- ims.v_change_kpi_monthly (changes loaded as a restore would, without the
+-- approval workflow: only their stamps matter here)
+--   2026-01: requested a (normal), b (emergency), c (standard): 33.33 % emergency;
+--            started a (lead 5 days = 120 h) and b (2 h): 61 h; completed a
+--            (successful, 2 h) and b (failed, 1 h): 50 %, 1.5 h
+--   2026-02: requested d (normal), e (emergency): 50 %; started c (7 days =
+--            168 h) and e (6 h): 87 h; completed c (backed out, 4 h): 0 %, 4 h
+SET session_replication_role = replica;
+INSERT INTO ims.change_request (title, type, state, created_at, actual, outcome, tenant) VALUES
+  ('a', 'normal',    'closed',    '2026-01-05 00:00', '[2026-01-10 00:00, 2026-01-10 02:00)', 'successful', 'rt'),
+  ('b', 'emergency', 'closed',    '2026-01-20 10:00', '[2026-01-20 12:00, 2026-01-20 13:00)', 'failed',     'rt'),
+  ('c', 'standard',  'review',    '2026-01-25 00:00', '[2026-02-01 00:00, 2026-02-01 04:00)', 'backed_out', 'rt'),
+  ('d', 'normal',    'assess',    '2026-02-03 00:00', NULL,                                   NULL,         'rt'),
+  ('e', 'emergency', 'implement', '2026-02-10 00:00', '[2026-02-10 06:00,)',                  NULL,         'rt');
+SET session_replication_role = origin;
+SELECT month, requested_count AS req, standard_count AS std, normal_count AS nrm, emergency_count AS emg,
+       emergency_ratio_pct, implemented_count AS impl, lead_time_hours, completed_count AS done,
+       successful_count AS ok, failed_count AS failed, backed_out_count AS backed_out, success_rate_pct,
+       implementation_hours
+  FROM ims.v_change_kpi_monthly WHERE tenant = 'rt' ORDER BY month;

@@ -17,6 +17,7 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
+#include "calendar.h"
 #include "core/metric_state.h"
 #include "ims.h"
 
@@ -97,19 +98,10 @@ ims_mean_state_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/*
- * ims.mean_state_accum(state, opened, closed): adds closed - opened.  STRICT with
- * the initial state (0,0): the executor skips rows with a NULL timestamp.
- */
-IMS_FUNCTION(ims_mean_state_accum);
-Datum
-ims_mean_state_accum(PG_FUNCTION_ARGS)
+/* check_finite_pair rejects infinite timestamps with the aggregates' error. */
+static inline void
+check_finite_pair(TimestampTz opened, TimestampTz closed)
 {
-	ims_mean   *m = PG_GETARG_MEAN_P(0);
-	TimestampTz opened = PG_GETARG_TIMESTAMPTZ(1);
-	TimestampTz closed = PG_GETARG_TIMESTAMPTZ(2);
-	int64		d;
-
 	if (unlikely(TIMESTAMP_NOT_FINITE(opened) || TIMESTAMP_NOT_FINITE(closed)))
 	{
 		/* timestamptz_to_str returns a static buffer: copy the first */
@@ -122,10 +114,16 @@ ims_mean_state_accum(PG_FUNCTION_ARGS)
 						   start, timestamptz_to_str(closed)),
 				 errhint("Use NULL for a time that has not happened yet.")));
 	}
-	if (unlikely(pg_sub_s64_overflow(closed, opened, &d)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
+}
+
+/*
+ * mean_add_in_place adds d to the state of argument 0: in place inside an
+ * aggregate (the state lives in the aggregate context), on a copy otherwise.
+ */
+static inline Datum
+mean_add_in_place(FunctionCallInfo fcinfo, int64 d)
+{
+	ims_mean   *m = PG_GETARG_MEAN_P(0);
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 	{
@@ -136,6 +134,46 @@ ims_mean_state_accum(PG_FUNCTION_ARGS)
 	}
 	ims_mean_add(m, d);
 	PG_RETURN_POINTER(m);
+}
+
+/*
+ * ims.mean_state_accum(state, opened, closed): adds closed - opened.  STRICT
+ * with the initial state (0,0): the executor skips rows with a NULL timestamp.
+ */
+IMS_FUNCTION(ims_mean_state_accum);
+Datum
+ims_mean_state_accum(PG_FUNCTION_ARGS)
+{
+	TimestampTz opened = PG_GETARG_TIMESTAMPTZ(1);
+	TimestampTz closed = PG_GETARG_TIMESTAMPTZ(2);
+	int64		d;
+
+	check_finite_pair(opened, closed);
+	if (unlikely(pg_sub_s64_overflow(closed, opened, &d)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	return mean_add_in_place(fcinfo, d);
+}
+
+/*
+ * ims.mean_state_accum(state, opened, closed, cal): adds the business time
+ * of [opened, closed) in the calendar (negative when closed < opened).  The
+ * parsed calendar is cached in fn_extra, keyed by the value's bytes, so a
+ * calendar that is the same in every row (or changes per service) is parsed
+ * once.  STRICT: rows with a NULL timestamp or calendar are skipped.
+ */
+IMS_FUNCTION(ims_mean_state_accum_business);
+Datum
+ims_mean_state_accum_business(PG_FUNCTION_ARGS)
+{
+	TimestampTz opened = PG_GETARG_TIMESTAMPTZ(1);
+	TimestampTz closed = PG_GETARG_TIMESTAMPTZ(2);
+	ImsCalendar *cal;
+
+	check_finite_pair(opened, closed);
+	cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(3));
+	return mean_add_in_place(fcinfo, ims_business_time(cal, opened, closed));
 }
 
 /* ims.mean_state_combine(a, b): a + b; NULL on either side is no rows. */
@@ -196,4 +234,26 @@ ims_mean_state_final(PG_FUNCTION_ARGS)
 	result->day = (int32) (mean / USECS_PER_DAY);
 	result->time = mean % USECS_PER_DAY;
 	PG_RETURN_INTERVAL_P(result);
+}
+
+/*
+ * ims.mean_state_business_mean(state) → interval: the mean as business time,
+ * in hours, minutes and seconds only (like ims.business_time: a business day
+ * is not 24 hours, so no day field); NULL for no rows.
+ */
+IMS_FUNCTION(ims_mean_state_final_business);
+Datum
+ims_mean_state_final_business(PG_FUNCTION_ARGS)
+{
+	ims_mean   *m = PG_GETARG_MEAN_P(0);
+	int64		mean;
+	int			rc = ims_mean_result(m, &mean);
+
+	if (rc > 0)
+		PG_RETURN_NULL();
+	if (rc < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	PG_RETURN_INTERVAL_P(ims_usecs_interval(mean));
 }

@@ -17,6 +17,7 @@
 
 #include "access/hash.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -342,8 +343,8 @@ ims_calendar_from_datum(FunctionCallInfo fcinfo, Datum d)
  * calendar is returned without detoasting or comparing bytes.  Params are not
  * trusted this way (PL/pgSQL re-evaluates one expression with new values).
  */
-static ImsCalendar *
-calendar_arg(FunctionCallInfo fcinfo, int argno)
+ImsCalendar *
+ims_calendar_arg(FunctionCallInfo fcinfo, int argno)
 {
 	ImsCalendarCache *cache = (ImsCalendarCache *) fcinfo->flinfo->fn_extra;
 	ImsCalendar *cal;
@@ -609,7 +610,7 @@ Datum
 ims_calendar_to_jsonb(PG_FUNCTION_ARGS)
 {
 	static const char *const dn[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-	ImsCalendar *cal = calendar_arg(fcinfo, 0);
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 0);
 	StringInfoData b;
 	int			i;
 
@@ -810,7 +811,7 @@ IMS_FUNCTION(ims_business_time_sql);
 Datum
 ims_business_time_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = calendar_arg(fcinfo, 0);
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 0);
 
 	PG_RETURN_INTERVAL_P(ims_usecs_interval(ims_business_time(cal, PG_GETARG_TIMESTAMPTZ(1),
 															   PG_GETARG_TIMESTAMPTZ(2))));
@@ -820,7 +821,7 @@ IMS_FUNCTION(ims_business_add_sql);
 Datum
 ims_business_add_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = calendar_arg(fcinfo, 0);
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 0);
 	int64		d = ims_interval_business_usecs(PG_GETARG_INTERVAL_P(2));
 
 	PG_RETURN_TIMESTAMPTZ(ims_business_add(cal, PG_GETARG_TIMESTAMPTZ(1), d));
@@ -830,7 +831,7 @@ IMS_FUNCTION(ims_business_days_add_sql);
 Datum
 ims_business_days_add_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = calendar_arg(fcinfo, 0);
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 0);
 
 	PG_RETURN_TIMESTAMPTZ(ims_business_days_add(cal, PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_INT32(2)));
 }
@@ -839,7 +840,7 @@ IMS_FUNCTION(ims_is_business_time_sql);
 Datum
 ims_is_business_time_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = calendar_arg(fcinfo, 0);
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 0);
 
 	PG_RETURN_BOOL(ims_is_business_time(cal, PG_GETARG_TIMESTAMPTZ(1)));
 }
@@ -848,7 +849,7 @@ IMS_FUNCTION(ims_next_business_time_sql);
 Datum
 ims_next_business_time_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = calendar_arg(fcinfo, 0);
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 0);
 
 	PG_RETURN_TIMESTAMPTZ(ims_next_business_time(cal, PG_GETARG_TIMESTAMPTZ(1)));
 }

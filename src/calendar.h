@@ -41,6 +41,12 @@ typedef struct ImsCalendarCache ImsCalendarCache;
 /* The parsed calendar of an ims.calendar Datum, cached in fn_extra. */
 extern ImsCalendar *ims_calendar_from_datum(FunctionCallInfo fcinfo, Datum d);
 
+/* The calendar of argument argno of the current SQL-callable function, cached
+ * in fn_extra like ims_calendar_from_datum; when the argument is a literal
+ * (a Const in the call), later calls skip even the byte comparison.  Use it
+ * for at most one calendar argument per function. */
+extern ImsCalendar *ims_calendar_arg(FunctionCallInfo fcinfo, int argno);
+
 /* A cache owned by the caller, allocated in mcxt. */
 extern ImsCalendarCache *ims_calendar_cache_create(MemoryContext mcxt);
 extern ImsCalendar *ims_calendar_cache_get(ImsCalendarCache *cache, Datum d);

@@ -25,6 +25,7 @@ _PG_init(void)
 {
 	ims_graph_init();
 	ims_incident_init();
+	ims_workflow_init();
 	ims_change_init();
 	MarkGUCPrefixReserved("ims");
 }

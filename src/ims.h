@@ -31,6 +31,7 @@
 
 /* _PG_init work of each area (one line each in ims.c). */
 extern void ims_incident_init(void);
+extern void ims_workflow_init(void);
 extern void ims_graph_init(void);
 extern void ims_change_init(void);
 

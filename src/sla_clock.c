@@ -211,7 +211,7 @@ IMS_FUNCTION(ims_sla_pause_sql);
 Datum
 ims_sla_pause_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 
 	PG_RETURN_POINTER(ims_sla_pause(ARG_CLOCK(0), cal, PG_GETARG_TIMESTAMPTZ(2)));
 }
@@ -227,7 +227,7 @@ IMS_FUNCTION(ims_sla_stop_sql);
 Datum
 ims_sla_stop_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 
 	PG_RETURN_POINTER(ims_sla_stop(ARG_CLOCK(0), cal, PG_GETARG_TIMESTAMPTZ(2)));
 }
@@ -236,7 +236,7 @@ IMS_FUNCTION(ims_sla_elapsed_sql);
 Datum
 ims_sla_elapsed_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 
 	PG_RETURN_INTERVAL_P(ims_usecs_interval(ims_sla_elapsed(ARG_CLOCK(0), cal, PG_GETARG_TIMESTAMPTZ(2))));
 }
@@ -245,7 +245,7 @@ IMS_FUNCTION(ims_sla_remaining_sql);
 Datum
 ims_sla_remaining_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 	ImsSlaClock *c = ARG_CLOCK(0);
 	int64		e = ims_sla_elapsed(c, cal, PG_GETARG_TIMESTAMPTZ(2));
 
@@ -256,7 +256,7 @@ IMS_FUNCTION(ims_sla_progress_sql);
 Datum
 ims_sla_progress_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 	ImsSlaClock *c = ARG_CLOCK(0);
 	int64		e = ims_sla_elapsed(c, cal, PG_GETARG_TIMESTAMPTZ(2));
 
@@ -267,7 +267,7 @@ IMS_FUNCTION(ims_sla_breached_sql);
 Datum
 ims_sla_breached_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 	ImsSlaClock *c = ARG_CLOCK(0);
 
 	PG_RETURN_BOOL(ims_sla_elapsed(c, cal, PG_GETARG_TIMESTAMPTZ(2)) > c->target);
@@ -277,7 +277,7 @@ IMS_FUNCTION(ims_sla_due_sql);
 Datum
 ims_sla_due_sql(PG_FUNCTION_ARGS)
 {
-	ImsCalendar *cal = ims_calendar_from_datum(fcinfo, PG_GETARG_DATUM(1));
+	ImsCalendar *cal = ims_calendar_arg(fcinfo, 1);
 	TimestampTz due;
 
 	if (!ims_sla_due(ARG_CLOCK(0), cal, &due))

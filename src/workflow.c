@@ -41,6 +41,7 @@
 #include "utils/snapmgr.h"
 #include "access/genam.h"
 #include "storage/proc.h"
+#include "utils/inval.h"
 
 #include "ims.h"
 #include "workflow.h"
@@ -79,16 +80,93 @@ static bool wf_valid = false;
 static uint64 wf_generation = 0;
 
 /*
- * The snapshot the cache was last checked against.  A statement whose
- * snapshot sees exactly the same transactions (same local transaction, same
- * command id, same xmin, xmax and in-progress lists) sees the same rows, so
- * the triggers of one statement check the tables once, not once per row.
+ * Changes this backend made to the configuration tables: bumped by a
+ * statement trigger on each of them (ims._config_changed) and by every
+ * subtransaction abort.  Another transaction's changes show in the snapshot;
+ * our own show here, so the command id need not be compared (it moves with
+ * every statement a trigger runs, which would force a rescan per row).
+ */
+static uint64 wf_local_generation = 1;
+
+/*
+ * Changes other backends committed to the configuration tables: the same
+ * statement trigger sends a relcache invalidation for the table, which every
+ * backend receives after the commit.  Between invalidations a READ COMMITTED
+ * backend can skip the table scans altogether (see ims_config_fast).
+ */
+static uint64 wf_remote_generation = 1;
+#define WF_MAX_CONFIG_RELS 16
+static Oid	wf_config_rels[WF_MAX_CONFIG_RELS];
+static int	wf_nconfig_rels = 0;
+
+static void
+wf_note_config_rel(Oid relid)
+{
+	for (int i = 0; i < wf_nconfig_rels; i++)
+		if (wf_config_rels[i] == relid)
+			return;
+	if (wf_nconfig_rels < WF_MAX_CONFIG_RELS)
+		wf_config_rels[wf_nconfig_rels++] = relid;
+	else
+		wf_config_rels[0] = relid;	/* never expected: 6 tables today */
+}
+
+static void
+wf_relcache_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		wf_remote_generation++;
+		return;
+	}
+	for (int i = 0; i < wf_nconfig_rels; i++)
+		if (wf_config_rels[i] == relid)
+		{
+			wf_remote_generation++;
+			return;
+		}
+}
+
+/*
+ * ims_config_fast: may a cache last checked as *c be used without scanning
+ * its tables?  Only under READ COMMITTED (a statement snapshot is newer than
+ * every invalidation already received), only when no invalidation and no
+ * change of our own came since, and only once two full checks in a row saw
+ * the same invalidation count: the second one's snapshot was taken after the
+ * invalidation arrived, so it saw the commit that sent it.
+ */
+bool
+ims_config_fast(ImsConfigCheck *c)
+{
+	AcceptInvalidationMessages();
+	return c->valid && c->confirmed && !IsolationUsesXactSnapshot() &&
+		c->remote == wf_remote_generation && c->local == wf_local_generation;
+}
+
+/* Record a full check of a cache (after its table scans). */
+void
+ims_config_checked(ImsConfigCheck *c)
+{
+	c->confirmed = c->valid && !IsolationUsesXactSnapshot() &&
+		c->remote == wf_remote_generation && c->local == wf_local_generation;
+	c->remote = wf_remote_generation;
+	c->local = wf_local_generation;
+	c->valid = true;
+}
+
+static ImsConfigCheck wf_check;
+
+/*
+ * The snapshot the cache was last checked against.  A snapshot that sees
+ * exactly the same other transactions (same local transaction, same xmin,
+ * xmax and in-progress lists) and no new change of our own sees the same
+ * rows, so a statement and the triggers it fires check the tables once.
  */
 static struct
 {
 	bool		valid;
 	LocalTransactionId lxid;
-	CommandId	curcid;
+	uint64		local_generation;
 	TransactionId xmin;
 	TransactionId xmax;
 	uint32		xcnt;
@@ -104,7 +182,7 @@ wf_snapshot_is_checked(Snapshot snap)
 {
 	return wf_checked.valid &&
 		wf_checked.lxid == MyProc->lxid &&
-		wf_checked.curcid == snap->curcid &&
+		wf_checked.local_generation == wf_local_generation &&
 		wf_checked.xmin == snap->xmin &&
 		wf_checked.xmax == snap->xmax &&
 		wf_checked.xcnt == snap->xcnt &&
@@ -124,7 +202,7 @@ wf_snapshot_remember(Snapshot snap)
 		wf_snap_cxt = AllocSetContextCreate(TopMemoryContext, "ims workflow snapshot", ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(wf_snap_cxt);
 	wf_checked.lxid = MyProc->lxid;
-	wf_checked.curcid = snap->curcid;
+	wf_checked.local_generation = wf_local_generation;
 	wf_checked.xmin = snap->xmin;
 	wf_checked.xmax = snap->xmax;
 	wf_checked.xcnt = snap->xcnt;
@@ -184,6 +262,7 @@ ims_table_scan(Oid nsp, const char *relname, Snapshot snap, ImsRowFn fn, void *a
 				 errmsg("relation \"ims.%s\" does not exist", relname),
 				 errhint("Run CREATE EXTENSION ims in this database.")));
 
+	wf_note_config_rel(relid);
 	rel = table_open(relid, AccessShareLock);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
@@ -377,7 +456,7 @@ ims_wf_ensure(Snapshot snap)
 	HASH_SEQ_STATUS seq;
 	Workflow   *wf;
 
-	if (wf_valid && wf_snapshot_is_checked(snap))
+	if (wf_valid && (ims_config_fast(&wf_check) || wf_snapshot_is_checked(snap)))
 		return;
 	nsp = get_namespace_oid("ims", false);
 	fp = ims_table_scan(nsp, "workflow", snap, NULL, NULL);
@@ -387,6 +466,7 @@ ims_wf_ensure(Snapshot snap)
 	if (wf_valid && fp == wf_fingerprint)
 	{
 		wf_snapshot_remember(snap);
+		ims_config_checked(&wf_check);
 		return;
 	}
 
@@ -426,6 +506,7 @@ ims_wf_ensure(Snapshot snap)
 	wf_valid = true;
 	wf_generation++;
 	wf_snapshot_remember(snap);
+	ims_config_checked(&wf_check);
 }
 
 Snapshot
@@ -793,6 +874,34 @@ ims_workflow_guard(PG_FUNCTION_ARGS)
 				 errhint("No transition leaves \"%s\" in workflow \"%s\".", from, wf->name)));
 	}
 	PG_RETURN_NULL();			/* not reached */
+}
+
+/* ims._config_changed(): statement trigger on the configuration tables. */
+IMS_FUNCTION(ims_config_changed);
+Datum
+ims_config_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("ims._config_changed() must be called as a trigger")));
+	wf_local_generation++;
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
+	return PointerGetDatum(NULL);
+}
+
+static void
+wf_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		wf_local_generation++;
+}
+
+void
+ims_workflow_init(void)
+{
+	RegisterSubXactCallback(wf_subxact_callback, NULL);
+	CacheRegisterRelcacheCallback(wf_relcache_callback, (Datum) 0);
 }
 
 /* ims.workflow_state_category(workflow, state) → text */

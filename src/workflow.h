@@ -27,6 +27,17 @@ typedef struct Workflow Workflow;
 typedef void (*ImsRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
 extern uint64 ims_table_scan(Oid nsp, const char *relname, Snapshot snap, ImsRowFn fn, void *arg);
 
+/* Whether a backend-local cache of configuration tables is still good. */
+typedef struct ImsConfigCheck
+{
+	bool		valid;
+	bool		confirmed;
+	uint64		remote;
+	uint64		local;
+} ImsConfigCheck;
+extern bool ims_config_fast(ImsConfigCheck *c);
+extern void ims_config_checked(ImsConfigCheck *c);
+
 extern void ims_wf_ensure(Snapshot snap);
 extern Snapshot ims_wf_snapshot(void);
 extern int	ims_priority(int impact, int urgency);

@@ -171,6 +171,11 @@ if layer pgtap; then
        AND pg_describe_object(d.classid, d.objid, 0) ~ ' ims\.[a-z_0-9]+'
        AND NOT (d.classid = 'pg_proc'::regclass AND (SELECT prorettype = 'trigger'::regtype FROM pg_proc WHERE oid = d.objid))
        AND NOT (d.classid = 'pg_class'::regclass AND (SELECT relkind = 'S' FROM pg_class WHERE oid = d.objid))
+       AND d.classid NOT IN ('pg_opclass'::regclass, 'pg_opfamily'::regclass, 'pg_amop'::regclass, 'pg_amproc'::regclass)
+       AND NOT (d.classid = 'pg_proc'::regclass AND (
+             EXISTS (SELECT 1 FROM pg_type t WHERE d.objid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze))
+          OR EXISTS (SELECT 1 FROM pg_operator o WHERE o.oprcode = d.objid)
+          OR EXISTS (SELECT 1 FROM pg_amproc a WHERE a.amproc = d.objid)))
      ORDER BY 1" | while read -r n; do grep -rqw -- "$n" doc || echo "$n"; done | tr '\n' ' ')
   if [ -n "$missing" ]; then echo "not in doc/: $missing"; fail 1 "undocumented objects"; else pass 1; echo "all objects documented"; fi
 fi

@@ -79,23 +79,23 @@ yearly_closed(const ImsCalendar *cal, int32_t day)
 	return cal->yearly_set[m][d] != 0;
 }
 
-/* Index of the first closed range whose last day is >= day. */
-static int32_t
+/* Index of the first closed range whose last day is >= day (branch-free). */
+static inline int32_t
 closed_lower(const ImsCalendar *cal, int32_t day)
 {
-	int32_t		lo = 0,
-				hi = cal->nclosed;
+	const ImsDayRange *base = cal->closed;
+	int32_t		n = cal->nclosed;
 
-	while (lo < hi)
+	if (n == 0)
+		return 0;
+	while (n > 1)
 	{
-		int32_t		mid = lo + (hi - lo) / 2;
+		int32_t		half = n / 2;
 
-		if (cal->closed[mid].last < day)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = (base[half - 1].last < day) ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (int32_t) (base - cal->closed) + (base->last < day ? 1 : 0);
 }
 
 static inline bool
@@ -135,8 +135,8 @@ over_lower(const ImsCalendar *cal, int32_t day)
 	return lo;
 }
 
-int
-ims_cal_day_windows(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
+static int
+day_windows_slow(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
 {
 	if (cal->nover)
 	{
@@ -155,6 +155,28 @@ ims_cal_day_windows(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
 	}
 	*w = cal->wk[wday(day)];
 	return cal->nwk[wday(day)];
+}
+
+int
+ims_cal_day_windows(const ImsCalendar *cal, int32_t day, const ImsWindow **w)
+{
+	/* the memo is a cache inside an otherwise immutable value */
+	ImsDayMemo *m = (ImsDayMemo *) &cal->memo[(uint32_t) day % IMS_DAY_MEMO];
+
+	if (cal->nover == 0 && cal->nclosed == 0 && cal->nyearly == 0)
+	{
+		*w = cal->wk[wday(day)];
+		return cal->nwk[wday(day)];
+	}
+	if (m->day != day || m->w == NULL)
+	{
+		m->n = day_windows_slow(cal, day, &m->w);
+		if (m->w == NULL)
+			m->w = cal->wk[0];	/* n = 0: any non-NULL pointer marks the entry filled */
+		m->day = day;
+	}
+	*w = m->w;
+	return m->n;
 }
 
 static int64_t
@@ -273,21 +295,28 @@ sum_closed(const ImsCalendar *cal, const ImsCalMetric *mt, int32_t d1, int32_t d
 	if (cal->nclosed == 0 || d1 >= d2)
 		return 0;
 	i0 = closed_lower(cal, d1);
-	/* i1: first range with first >= d2 */
+	/* i1: first range with first >= d2 (a short scan for short spans) */
+	i1 = i0;
+	while (i1 < cal->nclosed && cal->closed[i1].first < d2)
 	{
-		int32_t		lo = i0,
-					hi = cal->nclosed;
-
-		while (lo < hi)
+		if (i1 - i0 > 8)
 		{
-			int32_t		mid = lo + (hi - lo) / 2;
+			int32_t		lo = i1,
+						hi = cal->nclosed;
 
-			if (cal->closed[mid].first < d2)
-				lo = mid + 1;
-			else
-				hi = mid;
+			while (lo < hi)
+			{
+				int32_t		mid = lo + (hi - lo) / 2;
+
+				if (cal->closed[mid].first < d2)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			i1 = lo;
+			break;
 		}
-		i1 = lo;
+		i1++;
 	}
 	if (i0 >= i1)
 		return 0;
@@ -349,6 +378,11 @@ ims_cal_prepare(ImsCalendar *cal, ImsError *err)
 				jwd;
 	int32_t		i;
 
+	for (i = 0; i < IMS_DAY_MEMO; i++)
+	{
+		cal->memo[i].day = 0;
+		cal->memo[i].w = NULL;
+	}
 	for (metric = 0; metric < 2; metric++)
 	{
 		ImsCalMetric *mt = &cal->m[metric];
@@ -1066,23 +1100,23 @@ ensure_cover(ImsCalendar *cal, int64_t lo, int64_t hi, ImsError *err)
 	return IMS_OK;
 }
 
-/* Index of the first cached transition with at > u. */
-static int32_t
+/* Index of the first cached transition with at > u (branch-free search). */
+static inline int32_t
 trans_after(const ImsCalendar *cal, int64_t u)
 {
-	int32_t		lo = 0,
-				hi = cal->ntrans;
+	const ImsTransition *base = cal->trans;
+	int32_t		n = cal->ntrans;
 
-	while (lo < hi)
+	if (n == 0)
+		return 0;
+	while (n > 1)
 	{
-		int32_t		mid = lo + (hi - lo) / 2;
+		int32_t		half = n / 2;
 
-		if (cal->trans[mid].at <= u)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = (base[half].at <= u) ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (int32_t) (base - cal->trans) + (base->at <= u ? 1 : 0);
 }
 
 /* Offset in force at u (u covered by the cache). */
@@ -1114,10 +1148,20 @@ static int64_t
 seg_measure(const ImsCalendar *cal, int64_t a, int64_t b)
 {
 	int32_t		i = trans_after(cal, a);
-	int32_t		j = trans_after(cal, b - 1);	/* transitions in (a, b) are i .. j-1 */
+	int32_t		j = i;			/* transitions in (a, b) are i .. j-1 */
 	int64_t		o0 = i == 0 ? cal->off_lo : cal->trans[i - 1].off_after;
-	int64_t		on = j > i ? cal->trans[j - 1].off_after : o0;
+	int64_t		on;
 
+	while (j < cal->ntrans && cal->trans[j].at < b)
+	{
+		if (j - i > 8)
+		{
+			j = trans_after(cal, b - 1);
+			break;
+		}
+		j++;
+	}
+	on = j > i ? cal->trans[j - 1].off_after : o0;
 	return ims_cal_local_measure(cal, a + o0, b + on) + (cum_band(cal, j) - cum_band(cal, i));
 }
 
@@ -1169,6 +1213,11 @@ measure(ImsCalendar *cal, int64_t a, int64_t b, int64_t *res, ImsError *err)
 	if (st != IMS_OK)
 		return st;
 	v = seg_measure(cal, a, b);
+	if (cal->zones_total == 0)
+	{
+		*res = v;
+		return IMS_OK;
+	}
 	/* fix-up zones touching [a, b) */
 	i = trans_after(cal, a - ZONE_REACH);
 	if (cum_zones(cal, trans_after(cal, b + ZONE_REACH)) == cum_zones(cal, i))
@@ -1223,6 +1272,8 @@ ims_cal_business_time(ImsCalendar *cal, int64_t from, int64_t to, int64_t *resul
 static ImsStatus
 no_time(ImsCalendar *cal, ImsError *err, bool forward)
 {
+	if (cal->open_forever)
+		return ims_fail(err, IMS_ERR_RANGE, "timestamp out of range");
 	ims_fail(err, IMS_ERR_NO_TIME, "not enough business time in the calendar %s this instant",
 			 forward ? "after" : "before");
 	ims_fail_detail(err, "The calendar's opening hours, closed dates and date-specific entries leave too little business time within the range of timestamps.");

@@ -124,6 +124,15 @@ typedef struct ImsCalMetric
 	int64_t		y400;			/* yearly-closed value over a 400-year cycle */
 } ImsCalMetric;
 
+/* Memo of the windows in force on a day (direct-mapped by day number). */
+#define IMS_DAY_MEMO 512
+typedef struct ImsDayMemo
+{
+	int32_t		day;
+	int32_t		n;
+	const ImsWindow *w;
+} ImsDayMemo;
+
 typedef struct ImsCalendar
 {
 	char		tz[IMS_CAL_TZ_MAX];
@@ -145,6 +154,8 @@ typedef struct ImsCalendar
 	ImsCalMetric m[2];
 	bool		open_forever;	/* weekly hours survive the yearly closings */
 	int32_t		last_override_day;
+
+	ImsDayMemo	memo[IMS_DAY_MEMO];	/* filled lazily by ims_cal_day_windows */
 
 	/* run-time state (set by ims_cal_attach_zone) */
 	ImsMem		mem;

@@ -21,9 +21,10 @@
  * the calendar is exactly that.  Parsing the printed text gives an equal
  * calendar (the fuzz target checks this).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "core/calendar_math.h"
 
@@ -71,7 +72,7 @@ typedef struct TmpWin
 typedef struct TmpOver
 {
 	int32_t		day;
-	TmpWin		w;				/* start = end = -1: the date is listed with no windows */
+	TmpWin		w;
 } TmpOver;
 
 static bool
@@ -129,7 +130,6 @@ quote_clause(char *buf, size_t bufsz, const char *c, size_t len)
 		snprintf(buf, bufsz, "%.*s", (int) len, c);
 }
 
-#include <stdarg.h>
 static ImsStatus
 clause_error(ParseState *ps, const char *fmt,...)
 {
@@ -548,28 +548,31 @@ typedef ImsStatus (*ItemFn) (ParseState *ps, void *arg, const char *s, size_t le
 static ImsStatus
 for_each_item(ParseState *ps, const char *s, const char *end, ItemFn fn, void *arg, const char *what)
 {
-	char		buf[8192];
+	size_t		cap = (size_t) (end - s) + 1;
+	char	   *buf = ps->mem->alloc(ps->mem->arg, cap);
 	char	   *p;
-	ImsStatus	st;
+	ImsStatus	st = IMS_OK;
 
-	if (!squeeze(s, end, buf, sizeof(buf)))
-		return clause_error(ps, "The list of %s is too long; split it into several clauses.", what);
+	if (buf == NULL)
+		return ims_fail(ps->err, IMS_ERR_INTERNAL, "out of memory");
+	squeeze(s, end, buf, cap);
 	if (buf[0] == '\0')
-		return clause_error(ps, "A list of %s must follow.", what);
+		st = clause_error(ps, "A list of %s must follow.", what);
 	p = buf;
-	while (p)
+	while (st == IMS_OK && p)
 	{
 		char	   *comma = strchr(p, ',');
 		size_t		len = comma ? (size_t) (comma - p) : strlen(p);
 
 		if (len == 0)
-			return clause_error(ps, "The list of %s has an empty item.", what);
-		st = fn(ps, arg, p, len);
-		if (st != IMS_OK)
-			return st;
+			st = clause_error(ps, "The list of %s has an empty item.", what);
+		else
+			st = fn(ps, arg, p, len);
 		p = comma ? comma + 1 : NULL;
 	}
-	return IMS_OK;
+	if (ps->mem->free)
+		ps->mem->free(ps->mem->arg, buf);
+	return st;
 }
 
 static ImsStatus
@@ -973,9 +976,11 @@ ims_cal_parse(const char *text, size_t len, const ImsMem *mem,
 	strcpy(ps.tz, "UTC");
 
 	if (len > IMS_CAL_MAX_TEXT)
-		return ims_fail(err, IMS_ERR_SYNTAX, "calendar text is too long"),
-			ims_fail_detail(err, "The text has %zu bytes; at most %d are accepted.", len, IMS_CAL_MAX_TEXT),
-			IMS_ERR_SYNTAX;
+	{
+		ims_fail(err, IMS_ERR_SYNTAX, "calendar text is too long");
+		ims_fail_detail(err, "The text has %zu bytes; at most %d are accepted.", len, IMS_CAL_MAX_TEXT);
+		return IMS_ERR_SYNTAX;
+	}
 	for (i = 0; i < len; i++)
 	{
 		unsigned char ch = (unsigned char) text[i];

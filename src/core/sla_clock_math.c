@@ -76,9 +76,11 @@ static ImsStatus
 check_at(int64_t at, ImsError *err)
 {
 	if (!ts_ok(at))
-		return ims_fail(err, IMS_ERR_RANGE, "SLA clock timestamp out of range"),
-			ims_fail_detail(err, "SLA clock times lie between 0001-01-01 and 294276-12-31, and are finite."),
-			IMS_ERR_RANGE;
+	{
+		ims_fail(err, IMS_ERR_RANGE, "SLA clock timestamp out of range");
+		ims_fail_detail(err, "SLA clock times lie between 0001-01-01 and 294276-12-31, and are finite.");
+		return IMS_ERR_RANGE;
+	}
 	return IMS_OK;
 }
 
@@ -223,7 +225,14 @@ ims_clock_due(const ImsSlaClock *c, ImsCalendar *cal, int64_t *out, bool *isnull
 		*out = c->since;
 		return IMS_OK;
 	}
-	return ims_cal_business_add(cal, c->since, c->target - c->elapsed, out, err);
+	st = ims_cal_business_add(cal, c->since, c->target - c->elapsed, out, err);
+	if (st == IMS_ERR_NO_TIME || st == IMS_ERR_RANGE)
+	{
+		/* the calendar never gives the clock enough time: due never comes */
+		*out = INT64_MAX;		/* PostgreSQL's 'infinity' */
+		return IMS_OK;
+	}
+	return st;
 }
 
 /* ------------------------------------------------------------------ */

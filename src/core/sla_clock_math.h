@@ -62,7 +62,8 @@ extern ImsStatus ims_clock_stop(const ImsSlaClock *c, ImsCalendar *cal, int64_t 
 extern ImsStatus ims_clock_elapsed(const ImsSlaClock *c, ImsCalendar *cal, int64_t at,
 								   int64_t *out, ImsError *err);
 
-/* When a running clock reaches its target; *isnull for paused and stopped clocks. */
+/* When a running clock reaches its target; *isnull for paused and stopped
+ * clocks; INT64_MAX ('infinity') when the calendar never gives it enough time. */
 extern ImsStatus ims_clock_due(const ImsSlaClock *c, ImsCalendar *cal, int64_t *out,
 							   bool *isnull, ImsError *err);
 

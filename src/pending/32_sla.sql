@@ -43,6 +43,13 @@ COMMENT ON COLUMN ims.sla_policy.pause_states IS 'Incident states in which the c
 COMMENT ON COLUMN ims.sla_policy.warn_at IS 'Warning thresholds as fractions of the target (default 50% and 75%)';
 COMMENT ON COLUMN ims.sla_policy.active IS 'false: matches no new incident (existing clocks are kept until rebuilt)';
 SELECT pg_catalog.pg_extension_config_dump('ims.sla_policy', '');
+-- Policies and calendars are cached by the SLA trigger (src/sla.c).
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.sla_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._config_changed();
+ALTER TABLE ims.sla_policy ENABLE ALWAYS TRIGGER config_changed;
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.business_calendar
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._config_changed();
+ALTER TABLE ims.business_calendar ENABLE ALWAYS TRIGGER config_changed;
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('ims.sla_policy', 'id'), '');
 
 -- ---------------------------------------------------------------------------

@@ -95,6 +95,7 @@ typedef struct SlaCal
 static MemoryContext sla_cache_cxt = NULL;
 static uint64 sla_cache_fp = 0;
 static bool sla_cache_valid = false;
+static ImsConfigCheck sla_check;
 static int	sla_npol = 0,
 			sla_maxpol = 0;
 static SlaPolicy *sla_pol = NULL;
@@ -186,12 +187,18 @@ sla_load_calendar(HeapTuple tup, TupleDesc d, void *arg)
 static void
 sla_cache_ensure(Oid nsp, Snapshot snap)
 {
-	uint64		fp = ims_table_scan(nsp, "sla_policy", snap, NULL, NULL);
+	uint64		fp;
 	MemoryContext old;
 
+	if (sla_cache_valid && ims_config_fast(&sla_check))
+		return;
+	fp = ims_table_scan(nsp, "sla_policy", snap, NULL, NULL);
 	fp = hash_combine64(fp, ims_table_scan(nsp, "business_calendar", snap, NULL, NULL));
 	if (sla_cache_valid && fp == sla_cache_fp)
+	{
+		ims_config_checked(&sla_check);
 		return;
+	}
 	sla_cache_valid = false;
 	if (sla_cache_cxt == NULL)
 		sla_cache_cxt = AllocSetContextCreate(TopMemoryContext, "ims SLA cache", ALLOCSET_SMALL_SIZES);
@@ -213,6 +220,7 @@ sla_cache_ensure(Oid nsp, Snapshot snap)
 	MemoryContextSwitchTo(old);
 	sla_cache_fp = fp;
 	sla_cache_valid = true;
+	ims_config_checked(&sla_check);
 }
 
 static SlaPolicy *
@@ -621,7 +629,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 		if (!st->checked)
 		{
 			sla_cache_ensure(nsp, ims_wf_snapshot());
-			st->checked = true;
+			st->checked = true;	/* once per statement at most */
 		}
 		nrows = sla_read(nsp, DatumGetInt64(id), rows);
 

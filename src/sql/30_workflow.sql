@@ -182,6 +182,23 @@ CREATE TRIGGER config_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ims.workflo
 CREATE TRIGGER config_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ims.workflow_transition
     FOR EACH ROW EXECUTE FUNCTION ims._config_row_guard();
 
+-- Backends cache these tables (src/workflow.c); a statement that changes one
+-- tells its own backend's cache, other backends see the change through their
+-- snapshots.
+CREATE FUNCTION ims._config_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'ims_config_changed'
+    LANGUAGE C;
+COMMENT ON FUNCTION ims._config_changed() IS 'Statement trigger on ims configuration tables: tells this backend''s caches to re-read them';
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.workflow
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._config_changed();
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.workflow_state
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._config_changed();
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.workflow_transition
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._config_changed();
+ALTER TABLE ims.workflow ENABLE ALWAYS TRIGGER config_changed;
+ALTER TABLE ims.workflow_state ENABLE ALWAYS TRIGGER config_changed;
+ALTER TABLE ims.workflow_transition ENABLE ALWAYS TRIGGER config_changed;
+
 -- The guard reads the workflow tables as the user whose statement fires it.
 GRANT SELECT ON ims.workflow, ims.workflow_state, ims.workflow_transition TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON ims.workflow, ims.workflow_state, ims.workflow_transition TO ims_admin;

@@ -39,6 +39,9 @@ INSERT INTO ims.priority_matrix (impact, urgency, priority, shipped) VALUES
 SELECT pg_catalog.pg_extension_config_dump('ims.priority_matrix', 'WHERE NOT shipped');
 CREATE TRIGGER config_row_guard BEFORE INSERT OR UPDATE OR DELETE ON ims.priority_matrix
     FOR EACH ROW EXECUTE FUNCTION ims._config_row_guard();
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.priority_matrix
+    FOR EACH STATEMENT EXECUTE FUNCTION ims._config_changed();
+ALTER TABLE ims.priority_matrix ENABLE ALWAYS TRIGGER config_changed;
 GRANT SELECT ON ims.priority_matrix TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON ims.priority_matrix TO ims_admin;
 

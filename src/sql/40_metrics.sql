@@ -71,6 +71,37 @@ CREATE AGGREGATE ims.mtta(opened timestamptz, acknowledged timestamptz) (
 );
 COMMENT ON AGGREGATE ims.mtta(timestamptz, timestamptz) IS 'Mean time to acknowledge: mean of acknowledged - opened over rows where both are set; NULL for no such rows';
 
+-- Business-time variants: the mean of ims.business_time(cal, opened, end).
+CREATE FUNCTION ims.mean_state_accum(ims.mean_state, timestamptz, timestamptz, ims.calendar) RETURNS ims.mean_state
+    AS 'MODULE_PATHNAME', 'ims_mean_state_accum_business'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ims.mean_state_accum(ims.mean_state, timestamptz, timestamptz, ims.calendar) IS 'Transition function of the business-time ims.mttr and ims.mtta: adds the business time of [start, end) in the calendar (parsed once per distinct calendar, updates the state in place inside an aggregate)';
+
+CREATE FUNCTION ims.mean_state_business_mean(ims.mean_state) RETURNS interval
+    AS 'MODULE_PATHNAME', 'ims_mean_state_final_business'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ims.mean_state_business_mean(ims.mean_state) IS 'Final function of the business-time ims.mttr and ims.mtta: the mean business time rounded to the microsecond, in hours without a day field (like ims.business_time); NULL for no rows';
+
+CREATE AGGREGATE ims.mttr(opened timestamptz, restored timestamptz, cal ims.calendar) (
+    SFUNC = ims.mean_state_accum,
+    STYPE = ims.mean_state,
+    FINALFUNC = ims.mean_state_business_mean,
+    COMBINEFUNC = ims.mean_state_combine,
+    INITCOND = '(0,0)',
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ims.mttr(timestamptz, timestamptz, ims.calendar) IS 'Mean time to restore in business time: mean of ims.business_time(cal, opened, restored) over rows where all three are set; hours without a day field; NULL for no such rows';
+
+CREATE AGGREGATE ims.mtta(opened timestamptz, acknowledged timestamptz, cal ims.calendar) (
+    SFUNC = ims.mean_state_accum,
+    STYPE = ims.mean_state,
+    FINALFUNC = ims.mean_state_business_mean,
+    COMBINEFUNC = ims.mean_state_combine,
+    INITCOND = '(0,0)',
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ims.mtta(timestamptz, timestamptz, ims.calendar) IS 'Mean time to acknowledge in business time: mean of ims.business_time(cal, opened, acknowledged) over rows where all three are set; hours without a day field; NULL for no such rows';
+
 -- ---------------------------------------------------------------------------
 -- ims.outage_set: an optional period and the union of outages as sorted,
 -- disjoint, non-touching intervals (at most one entry per merged outage).

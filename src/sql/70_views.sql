@@ -233,6 +233,10 @@ END
 $fn$;
 COMMENT ON FUNCTION ims.refresh_kpis(bool) IS 'Stores the monthly incident KPIs of every closed month that is new or touched since the last run (all of them with full_rebuild); returns the fact rows written.  Schedule it with pg_cron: cron.schedule(''ims-kpi-refresh'', ''*/15 * * * *'', ''select ims.refresh_kpis()'')';
 
+-- Refreshing is an administrator's (or pg_cron's) job.
+REVOKE EXECUTE ON FUNCTION ims.refresh_kpis(bool) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ims.refresh_kpis(bool) TO ims_admin;
+
 -- Dirty marks: a row trigger that fires only when a KPI column changed (its
 -- WHEN clause is checked in C, so state changes between open states, title,
 -- assignee ... cost nothing); it records the months the change may have
@@ -526,10 +530,80 @@ COMMENT ON COLUMN ims.v_ci_impact.open_problem_count IS 'Problems on this CI (ci
 COMMENT ON COLUMN ims.v_ci_impact.in_outage IS 'true while an outage (kind outage) of this CI is open';
 
 -- ---------------------------------------------------------------------------
+-- ims.v_change_kpi_monthly (changes are few: computed live)
+
+CREATE VIEW ims.v_change_kpi_monthly AS
+WITH ev AS (
+    SELECT ims.kpi_month(c.created_at) AS month, c.tenant, 'requested'::text AS kind, c.type, c.outcome,
+           NULL::timestamptz AS a, NULL::timestamptz AS b
+      FROM ims.change_request c
+    UNION ALL
+    SELECT ims.kpi_month(pg_catalog.lower(c.actual)), c.tenant, 'started', c.type, c.outcome,
+           c.created_at, pg_catalog.lower(c.actual)
+      FROM ims.change_request c
+     WHERE c.actual IS NOT NULL AND pg_catalog.lower(c.actual) > '-infinity' AND pg_catalog.lower(c.actual) < 'infinity'
+    UNION ALL
+    SELECT ims.kpi_month(pg_catalog.upper(c.actual)), c.tenant, 'completed', c.type, c.outcome,
+           pg_catalog.lower(c.actual), pg_catalog.upper(c.actual)
+      FROM ims.change_request c
+     WHERE c.outcome IS NOT NULL AND c.actual IS NOT NULL AND NOT pg_catalog.upper_inf(c.actual)
+       AND pg_catalog.lower(c.actual) > '-infinity' AND pg_catalog.upper(c.actual) < 'infinity'
+), agg AS (
+    SELECT ev.month, ev.tenant,
+           count(*) FILTER (WHERE ev.kind = 'requested')::int AS requested_count,
+           count(*) FILTER (WHERE ev.kind = 'requested' AND ev.type = 'standard')::int AS standard_count,
+           count(*) FILTER (WHERE ev.kind = 'requested' AND ev.type = 'normal')::int AS normal_count,
+           count(*) FILTER (WHERE ev.kind = 'requested' AND ev.type = 'emergency')::int AS emergency_count,
+           count(*) FILTER (WHERE ev.kind = 'started')::int AS implemented_count,
+           ims.mttr(ev.a, ev.b) FILTER (WHERE ev.kind = 'started') AS lead_time,
+           count(*) FILTER (WHERE ev.kind = 'completed')::int AS completed_count,
+           count(*) FILTER (WHERE ev.kind = 'completed' AND ev.outcome = 'successful')::int AS successful_count,
+           count(*) FILTER (WHERE ev.kind = 'completed' AND ev.outcome = 'failed')::int AS failed_count,
+           count(*) FILTER (WHERE ev.kind = 'completed' AND ev.outcome = 'backed_out')::int AS backed_out_count,
+           ims.mttr(ev.a, ev.b) FILTER (WHERE ev.kind = 'completed') AS implementation
+      FROM ev
+     GROUP BY ev.month, ev.tenant
+)
+SELECT agg.month,
+       agg.tenant,
+       agg.requested_count,
+       agg.standard_count,
+       agg.normal_count,
+       agg.emergency_count,
+       CASE WHEN agg.requested_count > 0
+            THEN pg_catalog.round(100.0 * agg.emergency_count / agg.requested_count, 2) END AS emergency_ratio_pct,
+       agg.implemented_count,
+       ims.hours(agg.lead_time) AS lead_time_hours,
+       agg.completed_count,
+       agg.successful_count,
+       agg.failed_count,
+       agg.backed_out_count,
+       CASE WHEN agg.completed_count > 0
+            THEN pg_catalog.round(100.0 * agg.successful_count / agg.completed_count, 2) END AS success_rate_pct,
+       ims.hours(agg.implementation) AS implementation_hours
+  FROM agg;
+COMMENT ON VIEW ims.v_change_kpi_monthly IS 'Change KPIs per UTC month and tenant: requests by type and the emergency ratio (by request month), lead time (by implementation start month), success rate and implementation time (by completion month)';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.month IS 'First day of the UTC calendar month';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.tenant IS 'Tenant owning the changes';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.requested_count IS 'Changes requested (created_at) in the month';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.standard_count IS 'Of those, standard (pre-approved) changes';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.normal_count IS 'Of those, normal changes';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.emergency_count IS 'Of those, emergency changes';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.emergency_ratio_pct IS '100 * emergency_count / requested_count; NULL when nothing was requested';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.implemented_count IS 'Changes whose implementation started (lower(actual)) in the month; the base of lead_time_hours';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.lead_time_hours IS 'Mean lead time in hours from request (created_at) to the start of implementation (lower(actual)), over changes started in the month';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.completed_count IS 'Changes whose implementation ended (upper(actual)) in the month with an outcome; the base of success_rate_pct';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.successful_count IS 'Of those, outcome successful';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.failed_count IS 'Of those, outcome failed';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.backed_out_count IS 'Of those, outcome backed_out';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.success_rate_pct IS '100 * successful_count / completed_count; NULL when nothing was completed';
+COMMENT ON COLUMN ims.v_change_kpi_monthly.implementation_hours IS 'Mean length in hours of the implementation windows (actual) completed in the month';
+
+-- ---------------------------------------------------------------------------
 -- Readers.  (90_security.sql gives the views and ims._kpi_incident_months to
 -- ims_view_owner, which is subject to row-level security.)
 GRANT SELECT ON ims.v_incident, ims.v_incident_kpi_monthly, ims.v_service_availability_monthly,
-                ims.v_ci_impact TO ims_reader;
+                ims.v_ci_impact, ims.v_change_kpi_monthly TO ims_reader;
 -- The impact functions in v_ci_impact and v_service_availability_monthly read
 -- the CMDB with the reader's rights (the same grant 90_security.sql makes).
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,

@@ -126,8 +126,12 @@ WITH me AS (SELECT * FROM ims.change_request WHERE id = :target),
         WITH RECURSIVE s(bid, ci_id) AS (
             SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
             UNION
-            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id)
-        SELECT * FROM s),
+            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id),
+        u(bid, ci_id) AS (
+            SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
+            UNION
+            SELECT u.bid, x.source_id FROM u JOIN ims.ci_relation x ON x.target_id = u.ci_id)
+        SELECT * FROM s UNION SELECT * FROM u),
      down AS (
         WITH RECURSIVE d(ci_id) AS (
             SELECT ci_id FROM cis
@@ -183,8 +187,12 @@ WITH me AS (SELECT * FROM ims.change_request WHERE id = :target),
         WITH RECURSIVE s(bid, ci_id) AS (
             SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
             UNION
-            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id)
-        SELECT * FROM s),
+            SELECT s.bid, x.target_id FROM s JOIN ims.ci_relation x ON x.source_id = s.ci_id),
+        u(bid, ci_id) AS (
+            SELECT b.id, b.service_id FROM ims.blackout_window b, me WHERE b.service_id IS NOT NULL AND b.period && me.planned
+            UNION
+            SELECT u.bid, x.source_id FROM u JOIN ims.ci_relation x ON x.target_id = u.ci_id)
+        SELECT * FROM s UNION SELECT * FROM u),
      down AS (
         WITH RECURSIVE d(ci_id) AS (
             SELECT ci_id FROM cis
@@ -225,8 +233,19 @@ SELECT bench.record('change: change_conflicts, 10 leaf CIs (databases, applicati
     'SELECT * FROM bench.change_plain_50002',
     'ims >= 10x faster', 10.0, 15);
 
--- The scheduling assistant on the same data (information: no baseline).
+-- The scheduling assistant on the same data (information: no baseline):
+-- the week-long change, then a 5-hour change on the 10 leaf CIs whose
+-- databases may change only on Berlin weeknights and weekends, not at Easter
+-- (from Good Friday 02:00 in Berlin the next fit is Tuesday night).
 SELECT ims.change_next_slot(50001, '2026-03-02 00:00+00') AS next_slot;
 \timing on
 SELECT ims.change_next_slot(50001, '2026-03-02 00:00+00') AS next_slot;
+\timing off
+INSERT INTO ims.maintenance_window (ci_id, cal)
+SELECT ci_id, 'tz Europe/Berlin; mon-thu 22:00-06:00; fri 22:00-24:00; sat 00:00-24:00; sun 00:00-24:00; closed 2026-04-03..2026-04-06'
+  FROM ims.change_ci WHERE change_id = 50002 AND ci_id BETWEEN :db_lo AND :db_hi;
+UPDATE ims.change_request SET planned = '[2026-04-03 00:00+00,2026-04-03 05:00+00)' WHERE id = 50002;
+SELECT ims.change_next_slot(50002, '2026-04-03 00:00+00') AS next_slot;
+\timing on
+SELECT ims.change_next_slot(50002, '2026-04-03 00:00+00') AS next_slot;
 \timing off

@@ -15,6 +15,9 @@ SELECT a.id, d.id, 'fx_chg_on' FROM ims.ci a, ims.ci d WHERE a.name = 'fx-chg-ap
 
 INSERT INTO ims.approval_policy (type, risk, min_approvals, description) VALUES ('normal', 'low', 1, 'fixture override');
 INSERT INTO ims.blackout_window (name, period, ci_class) VALUES ('fx freeze', '[2026-12-24,2026-12-27)', 'fx_chg_class');
+INSERT INTO ims.maintenance_window (ci_id, cal, name)
+SELECT id, 'tz Europe/Berlin; mon-thu 22:00-06:00; sat 00:00-24:00; closed 2026-12-24..2026-12-26', 'fx nights'
+  FROM ims.ci WHERE name = 'fx-chg-app';
 
 INSERT INTO ims.change_request (title, type, risk, planned) VALUES
     ('fx standard', 'standard', 'low', '[2026-06-01 10:00+00,2026-06-01 11:00+00)'),

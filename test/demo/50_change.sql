@@ -15,6 +15,10 @@ DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_cab') THEN CREATE ROLE demo_cab; END IF;
 END $$;
 GRANT ims_change_manager TO demo_cab;
+\echo 'demo-shop-app may be changed on weeknights from 22:00 to 02:00 UTC (its maintenance window):'
+INSERT INTO ims.maintenance_window (ci_id, cal, name)
+SELECT id, 'tz UTC; mon-fri 22:00-02:00', 'weeknights' FROM ims.ci WHERE name = 'demo-shop-app'
+RETURNING name, cal;
 
 \echo 'The application team files a normal change on demo-shop-app (it needs one approval by ims_change_manager):'
 INSERT INTO ims.change_request (title, type, risk, planned)
@@ -57,7 +61,9 @@ SELECT kind, blocking, other_change, detail FROM ims.change_conflicts(:app_id);
 UPDATE ims.change_request SET state = 'scheduled' WHERE id = :app_id;
 \set ON_ERROR_STOP 1
 
-\echo 'The scheduling assistant finds the next free window of the same length:'
+\echo 'The scheduling assistant finds the next window of the same length inside the maintenance'
+\echo 'window and free of collisions: tonight the database patch runs until 01:00 and the'
+\echo 'window closes at 02:00, so it is tomorrow night:'
 SELECT ims.change_next_slot(:app_id, '2027-03-02 22:00+00') AS next_free_window;
 UPDATE ims.change_request SET planned = ims.change_next_slot(id, '2027-03-02 22:00+00') WHERE id = :app_id;
 

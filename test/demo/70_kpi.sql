@@ -98,3 +98,7 @@ SELECT ci_name, ci_class, dependent_count, impacted_services, open_incident_coun
 \echo 'One flat row per incident for BI tools (ims.v_incident):'
 SELECT number, state, priority, ci_name, time_to_acknowledge_hours, time_to_resolve_hours, outage_kind, outage_hours
   FROM ims.v_incident WHERE ci_name IN ('orders-db', 'web-02') ORDER BY number;
+\echo 'Change KPIs of the changes of chapter 50 (ims.v_change_kpi_monthly):'
+SELECT month, requested_count, emergency_ratio_pct, implemented_count, lead_time_hours,
+       completed_count, success_rate_pct
+  FROM ims.v_change_kpi_monthly ORDER BY month;

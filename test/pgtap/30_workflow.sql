@@ -1,6 +1,6 @@
 -- pgTAP: the shipped workflows, transition by transition, and the guard's rules.
 BEGIN;
-SELECT plan(155);
+SELECT plan(157);
 
 -- What SPEC section 3 and doc/workflows.md promise, written out independently
 -- of the seed rows: (workflow, from, to, role).
@@ -135,6 +135,15 @@ VALUES ('change', 'review', 'closed', 'ims_admin', true);
 SELECT is((SELECT required_role || '/' || shipped FROM ims.workflow_transition
             WHERE workflow = 'change' AND from_state = 'review' AND to_state = 'closed'),
           'ims_admin/false', 'inserting over a shipped key edits that row (what a restore does)');
+
+-- A rule added in a savepoint and rolled back is forgotten at once.
+INSERT INTO item_change VALUES (2005, NULL);
+SAVEPOINT before_rule;
+INSERT INTO ims.workflow_transition (workflow, from_state, to_state) VALUES ('change', 'new', 'review');
+SELECT lives_ok('UPDATE item_change SET state = ''review'' WHERE id = 2005', 'a rule added in a savepoint applies');
+ROLLBACK TO SAVEPOINT before_rule;
+SELECT throws_ok('UPDATE item_change SET state = ''review'' WHERE id = 2005', 'IM001', NULL,
+                 'and is forgotten when the savepoint rolls back');
 
 -- Misuse of the trigger.
 CREATE TEMP TABLE misuse (id int PRIMARY KEY, state text);

@@ -3,7 +3,7 @@
 -- data; states survive a text round-trip; states combined by hand (as Citus
 -- does with text states) equal serial aggregation.
 BEGIN;
-SELECT plan(28);
+SELECT plan(31);
 
 SET LOCAL TimeZone = 'UTC';
 SELECT setseed(0.4242);
@@ -14,7 +14,11 @@ SELECT g AS id,
        (g % 7) AS svc,
        o AS opened,
        CASE WHEN random() < 0.9 THEN o + random() * interval '30 minutes' END AS acked,
-       CASE WHEN random() < 0.8 THEN o + random() * interval '3 days' END AS restored
+       CASE WHEN random() < 0.8 THEN o + random() * interval '3 days' END AS restored,
+       CASE g % 4 WHEN 0 THEN 'tz Europe/Berlin; mon-fri 08:00-18:00; closed yearly 12-25,01-01'::ims.calendar
+                  WHEN 1 THEN '24x7'
+                  WHEN 2 THEN 'tz America/New_York; mon-fri 09:00-17:00; sat 10:00-14:00'
+                  END AS cal
   FROM generate_series(1, 60000) AS g,
        LATERAL (SELECT timestamptz '2026-01-01' + random() * interval '60 days' + g * interval '0 s') AS t(o);
 CREATE TABLE public.tap_metrics_outage AS
@@ -58,7 +62,12 @@ SELECT matches(pg_temp.plan_of($$SELECT svc, ims.mtbf(during, tstzrange('2026-01
                'Workers Launched: 2.*Partial (Hash|Group)?Aggregate',
                'grouped ims.mtbf runs as a partial aggregate in two workers');
 
+SELECT matches(pg_temp.plan_of('SELECT ims.mttr(opened, restored, cal) FROM public.tap_metrics_inc'),
+               'Workers Launched: 2.*Partial Aggregate',
+               'business-time ims.mttr runs as a Partial Aggregate in two workers');
+
 -- Parallel results, kept in psql variables.
+SELECT ims.mttr(opened, restored, cal)::text AS bmttr_par FROM public.tap_metrics_inc \gset
 SELECT ims.mttr(opened, restored)::text AS mttr_par, ims.mtta(opened, acked)::text AS mtta_par
   FROM public.tap_metrics_inc \gset
 SELECT string_agg(format('%s:%s:%s', svc, m, a), ',' ORDER BY svc) AS grouped_par
@@ -80,6 +89,8 @@ SELECT doesnt_match(pg_temp.plan_of('SELECT ims.mttr(opened, restored) FROM publ
               'Partial Aggregate', 'serial plan has no Partial Aggregate');
 SELECT is(ims.mttr(opened, restored)::text, :'mttr_par', 'ims.mttr: parallel = serial') FROM public.tap_metrics_inc;
 SELECT is(ims.mtta(opened, acked)::text, :'mtta_par', 'ims.mtta: parallel = serial') FROM public.tap_metrics_inc;
+SELECT is(ims.mttr(opened, restored, cal)::text, :'bmttr_par', 'business-time ims.mttr: parallel = serial')
+  FROM public.tap_metrics_inc;
 SELECT is(string_agg(format('%s:%s:%s', svc, m, a), ',' ORDER BY svc), :'grouped_par',
           'grouped ims.mttr and ims.mtta: parallel = serial')
   FROM (SELECT svc, ims.mttr(opened, restored) AS m, ims.mtta(opened, acked) AS a
@@ -104,6 +115,10 @@ SELECT is(extract(epoch FROM ims.mttr(opened, restored)) * 1000000,
 SELECT is(extract(epoch FROM ims.mttr(opened, restored)),
           extract(epoch FROM avg(restored - opened)) , 'ims.mttr = avg(restored - opened) for whole-microsecond means')
   FROM public.tap_metrics_inc WHERE id <= 2;
+SELECT is(extract(epoch FROM ims.mttr(opened, restored, cal)) * 1000000,
+          round(avg(extract(epoch FROM ims.business_time(cal, opened, restored)) * 1000000)),
+          'business-time ims.mttr = exact mean of ims.business_time, rounded (three calendars and NULL ones)')
+  FROM public.tap_metrics_inc;
 SELECT is(extract(epoch FROM ims.downtime(during)),
           (SELECT extract(epoch FROM sum(upper(r) - lower(r)))
              FROM unnest((SELECT range_agg(during) FROM public.tap_metrics_outage)) AS r),
@@ -174,7 +189,7 @@ SELECT is((SELECT length(pg_temp.oset(tstzrange(t, t + interval '2 hours'), tstz
 SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
             WHERE p.pronamespace = 'ims'::regnamespace AND p.proname IN ('mttr', 'mtta', 'downtime', 'availability', 'mtbf')
               AND p.proparallel = 's' AND a.aggcombinefn <> 0 AND a.aggtranstype <> 'internal'::regtype),
-          5::bigint, 'five parallel-safe aggregates with a combine function and a real state type');
+          7::bigint, 'seven parallel-safe aggregates (five, and two business-time variants) with a combine function and a real state type');
 SELECT is((SELECT count(*) FROM pg_proc p
             WHERE p.pronamespace = 'ims'::regnamespace
               AND (p.proname LIKE 'mean\_state%' OR p.proname LIKE 'outage\_set%' OR p.prokind = 'a')

@@ -2,9 +2,9 @@
 -- every conflict kind alone and combined, enforcement (IM002), emergency
 -- changes and blackouts, invalidation on re-planning, change_next_slot.
 BEGIN;
-SELECT plan(77);
+SELECT plan(83);
 
--- A small CMDB:  svc (business service) -> app -> db -> srv1 ;  db2 -> srv2 ;
+-- A small CMDB:  portal -> svc (business service) -> app -> db -> srv1 ;  db2 -> srv2 ;
 -- old (a retired server).  "a -> b" means a depends on b.
 INSERT INTO ims.ci_class (name, parent) VALUES ('hardware', NULL), ('software', NULL), ('service', NULL)
     ON CONFLICT DO NOTHING;
@@ -16,7 +16,7 @@ INSERT INTO ims.ci (name, class, status) VALUES
     ('t-svc', 'business_service', 'operational'), ('t-app', 'application', 'operational'),
     ('t-db', 'database', 'operational'), ('t-srv1', 't_linux', 'operational'),
     ('t-db2', 'database', 'operational'), ('t-srv2', 'server', 'operational'),
-    ('t-old', 'server', 'retired');
+    ('t-old', 'server', 'retired'), ('t-portal', 'application', 'operational');
 CREATE TEMP TABLE cis AS SELECT name, id FROM ims.ci WHERE name LIKE 't-%';
 SELECT id AS svc FROM cis WHERE name = 't-svc' \gset
 SELECT id AS app FROM cis WHERE name = 't-app' \gset
@@ -25,8 +25,10 @@ SELECT id AS srv1 FROM cis WHERE name = 't-srv1' \gset
 SELECT id AS db2 FROM cis WHERE name = 't-db2' \gset
 SELECT id AS srv2 FROM cis WHERE name = 't-srv2' \gset
 SELECT id AS old FROM cis WHERE name = 't-old' \gset
+SELECT id AS portal FROM cis WHERE name = 't-portal' \gset
 INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
-    (:svc, :app, 'depends_on'), (:app, :db, 'depends_on'), (:db, :srv1, 'depends_on'), (:db2, :srv2, 'depends_on');
+    (:svc, :app, 'depends_on'), (:app, :db, 'depends_on'), (:db, :srv1, 'depends_on'), (:db2, :srv2, 'depends_on'),
+    (:portal, :svc, 'depends_on');
 
 -- People: alice requests, bob and carol manage changes, dave is an agent only.
 CREATE ROLE t_alice; CREATE ROLE t_bob; CREATE ROLE t_carol; CREATE ROLE t_dave;
@@ -189,6 +191,8 @@ SELECT is(pg_temp.kinds(:bo2), ARRAY['BLACKOUT', 'impact'], 'a class blackout ap
 SELECT is((SELECT ci_id FROM ims.change_conflicts(:bo2) WHERE kind = 'blackout'), :srv1::bigint, '... and only to the CI of that class');
 SELECT pg_temp.new_change('bo3', 'standard', 'low', '[2026-08-02 10:00+00,2026-08-02 11:00+00)', ARRAY[:srv1]) AS bo3 \gset
 SELECT is(pg_temp.kinds(:bo3), ARRAY['BLACKOUT', 'impact'], 'a service blackout applies to what the service depends on (transitively)');
+SELECT pg_temp.new_change('bo5', 'standard', 'low', '[2026-08-02 10:00+00,2026-08-02 11:00+00)', ARRAY[:portal]) AS bo5 \gset
+SELECT is(pg_temp.kinds(:bo5), ARRAY['BLACKOUT'], '... and to what depends on the service');
 SELECT pg_temp.new_change('bo4', 'standard', 'low', '[2026-08-02 10:00+00,2026-08-02 11:00+00)', ARRAY[:srv2]) AS bo4 \gset
 SELECT is(pg_temp.kinds(:bo4), '{}'::text[], '... but not to unrelated CIs');
 
@@ -275,6 +279,20 @@ SELECT is(ims.change_next_slot(:sl, '2026-09-01 09:00+00', '1 day'), '[2026-09-0
           'next_slot skips a colliding change on the same CI');
 SELECT is(ims.change_next_slot(:sl, '2026-12-21 00:00+00', '5 days'), NULL::tstzrange, 'NULL when nothing fits within the horizon');
 SELECT throws_ok(format('SELECT ims.change_next_slot(%s)', :nw), 'IM004', NULL, 'next_slot needs a planned length (IM004)');
+
+-- ------------------------------------------------------- maintenance windows
+-- db2 may change only at weekends (2026-06-06 is a Saturday).
+INSERT INTO ims.maintenance_window (ci_id, cal) VALUES (:db2, 'tz UTC; sat 00:00-24:00; sun 00:00-24:00');
+SELECT pg_temp.new_change('mw ok', 'standard', 'low', '[2026-06-06 10:00+00,2026-06-06 12:00+00)', ARRAY[:db2]) AS mw1 \gset
+SELECT is(pg_temp.kinds(:mw1), '{}'::text[], 'inside the maintenance window: no conflict');
+SELECT pg_temp.new_change('mw bad', 'standard', 'low', '[2026-06-05 23:00+00,2026-06-06 01:00+00)', ARRAY[:db2]) AS mw2 \gset
+SELECT is(pg_temp.kinds(:mw2), ARRAY['OUTSIDE_MAINTENANCE_WINDOW'], 'outside_maintenance_window alone (starts on Friday)');
+SELECT is((SELECT ci_id FROM ims.change_conflicts(:mw2)), :db2::bigint, '... naming the CI');
+SELECT is(ims.change_next_slot(:mw2, '2026-06-05 12:00+00', '7 days'), '[2026-06-06 00:00+00,2026-06-06 02:00+00)'::tstzrange,
+          'next_slot moves it into the weekend window');
+SELECT pg_temp.new_change('mw combined', 'normal', 'low', '[2026-12-23 10:00+00,2026-12-23 11:00+00)', ARRAY[:db2]) AS mw3 \gset
+SELECT is(pg_temp.kinds(:mw3), ARRAY['BLACKOUT', 'MISSING_APPROVAL', 'OUTSIDE_MAINTENANCE_WINDOW'],
+          'outside_maintenance_window combined with a blackout and a missing approval');
 
 -- the outcome and the actual window
 SELECT throws_ok(format('UPDATE ims.change_request SET state = %L WHERE id = %s', 'review', :s1), 'IM004', NULL,

@@ -4,7 +4,7 @@
 -- from stored facts, after backdated changes (dirty months) and after a
 -- refresh.
 BEGIN;
-SELECT plan(57);
+SELECT plan(64);
 
 SET LOCAL TimeZone = 'UTC';
 SELECT setseed(0.7070);
@@ -26,9 +26,14 @@ SELECT columns_are('ims', 'v_service_availability_monthly', ARRAY[
 SELECT columns_are('ims', 'v_ci_impact', ARRAY[
   'ci_id', 'ci_name', 'ci_class', 'ci_status', 'criticality', 'tenant', 'dependent_count',
   'impacted_service_count', 'impacted_services', 'open_incident_count', 'open_problem_count', 'in_outage']);
+SELECT columns_are('ims', 'v_change_kpi_monthly', ARRAY[
+  'month', 'tenant', 'requested_count', 'standard_count', 'normal_count', 'emergency_count', 'emergency_ratio_pct',
+  'implemented_count', 'lead_time_hours', 'completed_count', 'successful_count', 'failed_count', 'backed_out_count',
+  'success_rate_pct', 'implementation_hours']);
 
 CREATE TEMP TABLE tap_views (v text);
-INSERT INTO tap_views VALUES ('v_incident'), ('v_incident_kpi_monthly'), ('v_service_availability_monthly'), ('v_ci_impact');
+INSERT INTO tap_views VALUES ('v_incident'), ('v_incident_kpi_monthly'), ('v_service_availability_monthly'), ('v_ci_impact'),
+  ('v_change_kpi_monthly');
 GRANT SELECT ON tap_views TO PUBLIC;
 
 SELECT ok(obj_description(('ims.' || v)::regclass, 'pg_class') IS NOT NULL, v || ' has a COMMENT') FROM tap_views ORDER BY v;
