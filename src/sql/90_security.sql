@@ -203,6 +203,12 @@ CREATE POLICY change_approval_tenant ON ims.change_approval
     USING ((SELECT ims.current_tenants()) IS NULL
            OR EXISTS (SELECT 1 FROM ims.change_request r WHERE r.id = change_approval.change_id));
 
+-- Maintenance windows: visible (and writable by admins) with their CI.
+ALTER TABLE ims.maintenance_window ENABLE ROW LEVEL SECURITY;
+CREATE POLICY maintenance_window_tenant ON ims.maintenance_window
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.ci c WHERE c.id = maintenance_window.ci_id));
+
 -- Stored KPI facts carry the tenant of the incidents they count.  They are
 -- read through ims.v_incident_kpi_monthly (owner ims_view_owner), filtered
 -- here; ims._kpi_incident_months, the live part of that view, is owned by
@@ -249,8 +255,11 @@ GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
                 ims.workflow, ims.workflow_state, ims.workflow_transition,
                 ims.problem, ims.problem_incident, ims.outage,
                 ims.change_request, ims.change_ci, ims.change_approval, ims.approval_policy,
-                ims.blackout_window, ims.kpi_incident_monthly_fact, ims.business_calendar
+                ims.blackout_window, ims.kpi_incident_monthly_fact, ims.business_calendar,
+                ims.maintenance_window
     TO ims_view_owner;
+-- Maintenance windows are reference data like blackout windows.
+GRANT SELECT ON ims.maintenance_window TO ims_reader;
 
 -- Incidents: worked by agents (31_incident.sql grants SELECT, INSERT, UPDATE);
 -- nobody deletes an incident (its history refers to it); readers see them

@@ -7,7 +7,7 @@
 -- 3. Tenants see their own rows (and shared CIs) only, in tables, views and
 --    functions.
 BEGIN;
-SELECT plan(86);
+SELECT plan(87);
 
 -- The ACL of every extension object as 'grantee:PRIV,PRIV ...' (the owner's
 -- own rights left out; PUBLIC for the public pseudo-role; column privileges as
@@ -57,7 +57,7 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.ci_relation', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.ci_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.ci_relation_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
-    ('table', 'ims.graph_version', 'ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.graph_version', 'PUBLIC:SELECT ims_reader:SELECT ims_view_owner:SELECT'),
     ('sequence', 'ims.ci_id_seq', '-'),
     ('sequence', 'ims.ci_relation_id_seq', '-'),
     -- graph functions: open to all; they read the CMDB with the caller's rights (RLS applies)
@@ -122,6 +122,9 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.change_approval', 'ims_change_manager:INSERT ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.change_ci', 'ims_agent:DELETE,INSERT,UPDATE ims_change_manager:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.change_lock', '-'),
+    ('table', 'ims.maintenance_window', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    ('sequence', 'ims.maintenance_window_id_seq', 'ims_admin:USAGE ims_agent:USAGE ims_change_manager:USAGE'),
+    ('function', 'ims.change_window_open_until(ims.calendar,timestamp with time zone,timestamp with time zone)', 'PUBLIC:EXECUTE'),
     ('table', 'ims.change_request', 'ims_agent:INSERT,UPDATE ims_change_manager:INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     -- problems and outages: agents work problems; outages are written by the incident trigger and admins
     ('function', 'ims.problem_number(bigint)', 'PUBLIC:EXECUTE'),
@@ -143,6 +146,9 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.kpi_incident_monthly_fact', 'ims_view_owner:SELECT'),
     ('table', 'ims.kpi_refresh_state', '-'),
     ('view', 'ims.v_ci_impact', 'ims_reader:SELECT'),
+    ('view', 'ims.v_change_kpi_monthly', 'ims_reader:SELECT'),
+    ('aggregate', 'ims.mttr(timestamp with time zone,timestamp with time zone,ims.calendar)', 'PUBLIC:EXECUTE'),
+    ('aggregate', 'ims.mtta(timestamp with time zone,timestamp with time zone,ims.calendar)', 'PUBLIC:EXECUTE'),
     ('view', 'ims.v_incident', 'ims_reader:SELECT'),
     ('view', 'ims.v_incident_kpi_monthly', 'ims_reader:SELECT'),
     ('view', 'ims.v_service_availability_monthly', 'ims_reader:SELECT'),
@@ -361,6 +367,8 @@ SELECT set_eq('SELECT ci_id FROM ims.v_ci_impact WHERE ci_id <= -10', ARRAY[-10,
               'through a view: v_ci_impact shows the tenant''s and shared CIs only');
 SELECT is((SELECT sum(opened_count) FROM ims.v_incident_kpi_monthly WHERE tenant IS DISTINCT FROM 'acme'), NULL,
           'through a view: v_incident_kpi_monthly has no other tenant''s rows');
+SELECT is((SELECT count(*) FROM ims.v_change_kpi_monthly WHERE tenant IS DISTINCT FROM 'acme'), 0::bigint,
+          'through a view: v_change_kpi_monthly has no other tenant''s rows');
 SELECT throws_ok($$SELECT ims.refresh_kpis()$$, '42501', NULL,
                  'a tenant''s admin cannot refresh the stored KPIs (it would drop the other tenants'' facts)');
 SELECT throws_ok($$INSERT INTO ims.tenant_member VALUES ('ims_t_alice', '*')$$, '42501', NULL,
