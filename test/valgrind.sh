@@ -43,7 +43,7 @@ make -s clean >/dev/null 2>&1
 make -s all COPT="-O0 -g" >/dev/null || die "build failed"
 ims_private_install "$WORK/pg"
 # initdb and configuration as for make test, then restart under valgrind.
-cluster_start "$BIN" "$DATA" "$SOCK" "$PORT" "max_connections = 20" "autovacuum = off"
+cluster_start "$BIN" "$DATA" "$SOCK" "$PORT" "max_connections = 20" "autovacuum = off" "jit = off"
 cluster_stop "$BIN" "$DATA"
 chmod 777 "$WORK"
 say "starting the postmaster under valgrind memcheck (slow)"
