@@ -167,6 +167,16 @@ CREATE POLICY incident_event_tenant ON ims.incident_event FOR SELECT
     USING ((SELECT ims.current_tenants()) IS NULL
            OR EXISTS (SELECT 1 FROM ims.incident i WHERE i.id = incident_event.incident_id));
 
+-- SLA clocks and their events: visible with their incident.
+ALTER TABLE ims.incident_sla ENABLE ROW LEVEL SECURITY;
+CREATE POLICY incident_sla_tenant ON ims.incident_sla
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.incident i WHERE i.id = incident_sla.incident_id));
+ALTER TABLE ims.sla_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sla_event_tenant ON ims.sla_event
+    USING ((SELECT ims.current_tenants()) IS NULL
+           OR EXISTS (SELECT 1 FROM ims.incident i WHERE i.id = sla_event.incident_id));
+
 -- Problems: like incidents.  A link between a problem and an incident is
 -- visible when both are.
 ALTER TABLE ims.problem ALTER COLUMN tenant SET DEFAULT ims.default_tenant();
@@ -256,7 +266,7 @@ GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
                 ims.problem, ims.problem_incident, ims.outage,
                 ims.change_request, ims.change_ci, ims.change_approval, ims.approval_policy,
                 ims.blackout_window, ims.kpi_incident_monthly_fact, ims.business_calendar,
-                ims.maintenance_window
+                ims.maintenance_window, ims.sla_policy, ims.incident_sla, ims.sla_event
     TO ims_view_owner;
 -- Maintenance windows are reference data like blackout windows.
 GRANT SELECT ON ims.maintenance_window TO ims_reader;

@@ -177,6 +177,27 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('function', 'ims.sla_stop(ims.sla_clock,ims.calendar,timestamp with time zone)', 'PUBLIC:EXECUTE'),
     ('sequence', 'ims.business_calendar_id_seq', '-'),
     ('table', 'ims.business_calendar', 'ims_admin:DELETE,INSERT,SELECT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
+    -- SLAs: clocks and events readable with their incident (RLS); internal helpers are invoker functions;
+    -- sla_rebuild for admins, sla_tick (idempotent, definer) for everyone
+    ('function', 'ims._incident_sla_apply(bigint,text,text,boolean,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_cal(bigint)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_calendar_id(ims.sla_policy,bigint,bigint)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_crossing(ims.incident_sla,ims.sla_policy,ims.calendar,double precision)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_new(bigint,ims.sla_policy,bigint,ims.calendar,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_policies(smallint,bigint)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_record(ims.incident_sla,ims.sla_policy,ims.calendar,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_replay(bigint)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_restart(ims.sla_clock,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_step(ims.incident_sla,ims.sla_policy,ims.calendar,text,timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims._sla_want(ims.sla_policy,text,text,boolean)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.sla_rebuild(bigint[])', 'ims_admin:EXECUTE'),
+    ('function', 'ims.sla_tick(timestamp with time zone)', 'PUBLIC:EXECUTE'),
+    ('sequence', 'ims.sla_event_id_seq', '-'),
+    ('sequence', 'ims.sla_policy_id_seq', '-'),
+    ('table', 'ims.incident_sla', 'ims_agent:SELECT ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.sla_event', 'ims_agent:SELECT ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.sla_policy', 'ims_admin:DELETE,INSERT,UPDATE ims_agent:SELECT ims_reader:SELECT ims_view_owner:SELECT'),
+    ('view', 'ims.v_sla_status', 'ims_reader:SELECT'),
     -- base
     ('function', 'ims.version()', 'PUBLIC:EXECUTE')
   $$, 'every ims table, view, sequence and function has exactly the grants decided in 90_security.sql');
