@@ -1,7 +1,8 @@
 /*
  * graph.c — SQL-callable dependency-graph traversal over the CMDB
  * (ims.impacted, ims.dependencies, ims.dependency_path,
- * ims.dependency_cycles, ims.common_dependencies, ims.graph_cache_info).
+ * ims.dependency_cycles, ims.common_dependencies, ims.impacted_services,
+ * ims.graph_cache_info).
  *
  * The graph is read from ims.ci / ims.ci_relation / ims.relation_type (or,
  * for as_of, from the history tables) through SPI and kept per backend as a
@@ -75,6 +76,10 @@ typedef struct GraphSlot
 	int			ntypes;
 	char	  **type_names;		/* sorted, as relation_type ORDER BY name */
 	uint8	   *propagates;
+	uint8	   *service;		/* per node: class business_service or below */
+	uint32	   *nb_stamp;		/* change_neighbourhood scratch (lazily, n each) */
+	int32	   *nb_queue;
+	uint32		nb_epoch;
 	TimestampTz built_at;
 	double		build_ms;
 	uint64		hits;
@@ -198,6 +203,7 @@ typedef struct NodeBuf
 	int64	   *ids;
 	int32	   *min_up;
 	uint8	   *down;
+	uint8	   *service;
 	int64		n,
 				cap;
 } NodeBuf;
@@ -290,12 +296,28 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	nb.ids = MemoryContextAllocHuge(tmp, sizeof(int64) * nb.cap);
 	nb.min_up = MemoryContextAllocHuge(tmp, sizeof(int32) * nb.cap);
 	nb.down = MemoryContextAllocHuge(tmp, nb.cap);
+	nb.service = MemoryContextAllocHuge(tmp, nb.cap);
+
+	/*
+	 * The fourth column flags business services: class business_service or
+	 * any class below it in the current ims.ci_class (changes to ims.ci_class
+	 * and to ims.ci.class touch ims.graph_version, so the flag follows them).
+	 */
+#define SERVICE_CLASSES \
+	"WITH RECURSIVE svc(name) AS (SELECT 'business_service'::text UNION" \
+	" SELECT k.name FROM ims.ci_class k JOIN svc ON k.parent OPERATOR(pg_catalog.=) svc.name)," \
+	" sc AS (SELECT pg_catalog.array_agg(svc.name) AS names FROM svc) "
 	portal = open_cursor(key->has_as_of
-						 ? "SELECT id, min_up, status OPERATOR(pg_catalog.=) 'down' FROM ims.ci"
-						 "  WHERE valid_from OPERATOR(pg_catalog.<=) $1"
-						 " UNION ALL SELECT ci_id, min_up, status OPERATOR(pg_catalog.=) 'down' FROM ims.ci_history"
-						 "  WHERE valid OPERATOR(pg_catalog.@>) $1 ORDER BY 1"
-						 : "SELECT id, min_up, status OPERATOR(pg_catalog.=) 'down' FROM ims.ci ORDER BY id",
+						 ? SERVICE_CLASSES
+						 "SELECT c.id, c.min_up, c.status OPERATOR(pg_catalog.=) 'down',"
+						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci c, sc"
+						 "  WHERE c.valid_from OPERATOR(pg_catalog.<=) $1"
+						 " UNION ALL SELECT h.ci_id, h.min_up, h.status OPERATOR(pg_catalog.=) 'down',"
+						 "       h.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci_history h, sc"
+						 "  WHERE h.valid OPERATOR(pg_catalog.@>) $1 ORDER BY 1"
+						 : SERVICE_CLASSES
+						 "SELECT c.id, c.min_up, c.status OPERATOR(pg_catalog.=) 'down',"
+						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci c, sc ORDER BY c.id",
 						 key->has_as_of, key->as_of);
 	for (;;)
 	{
@@ -310,6 +332,7 @@ build_slot(GraphSlot *s, const GraphKey *key)
 			nb.ids = repalloc_huge(nb.ids, sizeof(int64) * nb.cap);
 			nb.min_up = repalloc_huge(nb.min_up, sizeof(int32) * nb.cap);
 			nb.down = repalloc_huge(nb.down, nb.cap);
+			nb.service = repalloc_huge(nb.service, nb.cap);
 		}
 		for (i = 0; i < SPI_processed; i++)
 		{
@@ -324,6 +347,8 @@ build_slot(GraphSlot *s, const GraphKey *key)
 			nb.min_up[nb.n] = isnull ? 0 : DatumGetInt32(d);
 			d = SPI_getbinval(tup, td, 3, &isnull);
 			nb.down[nb.n] = !isnull && DatumGetBool(d);
+			d = SPI_getbinval(tup, td, 4, &isnull);
+			nb.service[nb.n] = !isnull && DatumGetBool(d);
 			nb.n++;
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -390,6 +415,16 @@ build_slot(GraphSlot *s, const GraphKey *key)
 				 errmsg("the CMDB graph is too large: %lld CIs, %lld relations",
 						(long long) nb.n, (long long) eb.m),
 				 errdetail("The traversal supports up to 2^31 CIs and 2^32 relations.")));
+
+	/* service flags by node; backwards, so a duplicate id keeps its first row */
+	s->service = MemoryContextAllocExtended(cxt, (Size) s->g->n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = nb.n; i > 0; i--)
+	{
+		int32		v = ims_graph_node(s->g, nb.ids[i - 1]);
+
+		if (v >= 0)
+			s->service[v] = nb.service[i - 1];
+	}
 	MemoryContextDelete(tmp);
 
 	/* success: keep it beyond this transaction */
@@ -875,6 +910,264 @@ ims_common_dependencies(PG_FUNCTION_ARGS)
 		values[1] = Int32GetDatum(cover[i]);
 		values[2] = Int32GetDatum(depth[i]);
 		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+typedef struct ServiceHit
+{
+	int32		depth;
+	int32		node;			/* node order is id order */
+} ServiceHit;
+
+static int
+service_hit_cmp(const void *a, const void *b)
+{
+	const ServiceHit *x = a,
+			   *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return x->node < y->node ? -1 : (x->node > y->node ? 1 : 0);
+}
+
+/*
+ * ims.impacted_services(ci_ids bigint[], max_depth int, rel_types text[],
+ * as_of timestamptz) → TABLE(ci_id bigint, depth int): the impacted CIs the
+ * cached graph flags as business services, by depth then id.  No lookup per
+ * CI: the flag was read with the graph.
+ */
+IMS_FUNCTION(ims_impacted_services);
+Datum
+ims_impacted_services(PG_FUNCTION_ARGS)
+{
+	TraversalArgs a = {0};
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	ImsGraph   *g;
+	ServiceHit *hits;
+	int32		count,
+				nhits = 0,
+				i;
+
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	a.max_depth = arg_max_depth(fcinfo, 1);
+	arg_as_of(fcinfo, 3, &a);
+	a.slot = graph_get(a.has_as_of, a.as_of);
+	a.type_ok = arg_types(fcinfo, 2, a.slot, true);
+	arg_starts(fcinfo, 0, &a);
+	g = a.slot->g;
+	count = ims_graph_impacted(g, a.starts, a.nstarts, a.max_depth, a.type_ok);
+	hits = palloc_extended(sizeof(ServiceHit) * ((Size) count + 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < count; i++)
+	{
+		int32		v = g->queue[i];
+
+		if (a.slot->service[v])
+		{
+			hits[nhits].depth = g->visit[v].dist;
+			hits[nhits].node = v;
+			nhits++;
+		}
+	}
+	qsort(hits, nhits, sizeof(ServiceHit), service_hit_cmp);
+	for (i = 0; i < nhits; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int64GetDatum(g->ids[hits[i].node]);
+		values[1] = Int32GetDatum(hits[i].depth);
+		tuplestore_putvalues(ts, td, values, nulls);
+		if ((i & 4095) == 4095)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}
+
+typedef struct NbHit
+{
+	int32		node;
+	int32		dist;
+	int32		dir;			/* 0 self, 1 dependency, 2 dependent */
+} NbHit;
+
+static int
+nb_hit_cmp(const void *a, const void *b)
+{
+	const NbHit *x = a,
+			   *y = b;
+
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	if (x->dist != y->dist)
+		return x->dist < y->dist ? -1 : 1;
+	return x->dir < y->dir ? -1 : (x->dir > y->dir ? 1 : 0);
+}
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+static void
+nb_row(Tuplestorestate *ts, TupleDesc td, int64 start, int64 ci, int32 dist, int32 dir)
+{
+	static const char *const names[3] = {"self", "dependency", "dependent"};
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	values[0] = Int64GetDatum(start);
+	values[1] = Int64GetDatum(ci);
+	values[2] = Int32GetDatum(dist);
+	values[3] = CStringGetTextDatum(names[dir]);
+	tuplestore_putvalues(ts, td, values, nulls);
+}
+
+/*
+ * ims.change_neighbourhood(ci_ids bigint[], max_depth int) → TABLE(start_ci
+ * bigint, ci_id bigint, distance int, direction text): for every distinct
+ * start CI, the CIs within max_depth steps over every relation type, upwards
+ * (what it depends on: 'dependency', the start itself 'self') and downwards
+ * (what depends on it: 'dependent'), each once at its shortest distance (a
+ * tie goes to 'dependency'); by start, then CI id.  max_depth NULL or below
+ * 0: the starts alone.  A start id that is not a CI gives its 'self' row
+ * only (as the recursive SQL this replaces did).
+ */
+IMS_FUNCTION(ims_change_neighbourhood);
+Datum
+ims_change_neighbourhood(PG_FUNCTION_ARGS)
+{
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	GraphSlot  *slot;
+	ImsGraph   *g;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				i;
+	int64	   *st;
+	int32		nst = 0,
+				depth,
+				si;
+	uint8	   *all_ok;
+	NbHit	   *hits = NULL;
+	int32		hcap = 0;
+
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	depth = PG_ARGISNULL(1) ? 0 : Max(PG_GETARG_INT32(1), 0);
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	st = palloc(sizeof(int64) * (nelems + 1));
+	for (i = 0; i < nelems; i++)
+		if (!nulls[i])
+			st[nst++] = DatumGetInt64(elems[i]);
+	if (nst == 0)
+		return (Datum) 0;
+	qsort(st, nst, sizeof(int64), int64_cmp);
+
+	slot = graph_get(false, 0);
+	g = slot->g;
+	all_ok = palloc(slot->ntypes + 1);
+	memset(all_ok, 1, slot->ntypes + 1);
+	if (slot->nb_stamp == NULL)
+	{
+		slot->nb_stamp = MemoryContextAllocExtended(slot->cxt, sizeof(uint32) * ((Size) g->n + 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		slot->nb_queue = MemoryContextAllocExtended(slot->cxt, sizeof(int32) * ((Size) g->n + 1),
+													MCXT_ALLOC_HUGE);
+		slot->nb_epoch = 0;
+	}
+
+	for (si = 0; si < nst; si++)
+	{
+		int32		v,
+					up,
+					nh = 0,
+					head,
+					tail,
+					level_end,
+					d;
+
+		if (si > 0 && st[si] == st[si - 1])
+			continue;
+		v = ims_graph_node(g, st[si]);
+		if (v < 0)
+		{
+			nb_row(ts, td, st[si], st[si], 0, 0);
+			continue;
+		}
+
+		/* upwards: the dependency search of the core */
+		up = ims_graph_dependencies(g, &v, 1, depth, all_ok);
+		if (hcap < up + 1)
+		{
+			hcap = Max(up + 1, hcap * 2);
+			hits = hits ? repalloc_huge(hits, sizeof(NbHit) * hcap)
+				: palloc_extended(sizeof(NbHit) * hcap, MCXT_ALLOC_HUGE);
+		}
+		for (i = 0; i < up; i++)
+		{
+			int32		w = g->queue[i];
+
+			hits[nh].node = w;
+			hits[nh].dist = g->visit[w].dist;
+			hits[nh].dir = g->visit[w].dist == 0 ? 0 : 1;
+			nh++;
+		}
+
+		/* downwards: breadth-first over incoming edges of every type */
+		if (++slot->nb_epoch == 0)
+		{
+			memset(slot->nb_stamp, 0, sizeof(uint32) * ((Size) g->n + 1));
+			slot->nb_epoch = 1;
+		}
+		slot->nb_stamp[v] = slot->nb_epoch;
+		slot->nb_queue[0] = v;
+		head = 0;
+		tail = 1;
+		for (d = 1; d <= depth && head < tail; d++)
+		{
+			level_end = tail;
+			for (; head < level_end; head++)
+			{
+				int32		u = slot->nb_queue[head];
+				uint32		e;
+
+				for (e = g->in_off[u]; e < g->in_off[u + 1]; e++)
+				{
+					int32		w = g->in_nbr[e];
+
+					if (slot->nb_stamp[w] == slot->nb_epoch)
+						continue;
+					slot->nb_stamp[w] = slot->nb_epoch;
+					slot->nb_queue[tail++] = w;
+					if (nh >= hcap)
+					{
+						hcap *= 2;
+						hits = repalloc_huge(hits, sizeof(NbHit) * hcap);
+					}
+					hits[nh].node = w;
+					hits[nh].dist = d;
+					hits[nh].dir = 2;
+					nh++;
+				}
+			}
+			CHECK_FOR_INTERRUPTS();
+		}
+
+		/* each CI once, at its shortest distance, in id (= node) order */
+		qsort(hits, nh, sizeof(NbHit), nb_hit_cmp);
+		for (i = 0; i < nh; i++)
+			if (i == 0 || hits[i].node != hits[i - 1].node)
+				nb_row(ts, td, st[si], g->ids[hits[i].node], hits[i].dist, hits[i].dir);
 	}
 	return (Datum) 0;
 }

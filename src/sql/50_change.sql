@@ -178,31 +178,15 @@ CREATE FUNCTION ims.change_restoring() RETURNS bool
 COMMENT ON FUNCTION ims.change_restoring() IS 'True inside a COPY run by a member of ims_admin (how pg_restore loads rows): the change triggers then take rows as they are';
 
 -- The CIs within max_depth steps of the start CIs, upwards (what they depend on)
--- and downwards (what depends on them), with the start CI and the distance.
+-- and downwards (what depends on them), with the start CI and the distance:
+-- breadth-first searches in C over the cached graph (src/graph.c), every
+-- relation type.  It replaced a pair of recursive CTEs over ims.ci_relation
+-- (one index probe per CI reached) and returns the same rows in the same order.
 CREATE FUNCTION ims.change_neighbourhood(ci_ids bigint[], max_depth int)
 RETURNS TABLE (start_ci bigint, ci_id bigint, distance int, direction text)
-    LANGUAGE sql STABLE PARALLEL SAFE ROWS 50
-AS $$
-    WITH RECURSIVE up(start_ci, ci_id, d) AS (
-        SELECT s, s, 0 FROM pg_catalog.unnest(change_neighbourhood.ci_ids) AS s WHERE s IS NOT NULL
-        UNION
-        SELECT u.start_ci, r.target_id, u.d + 1
-          FROM up u JOIN ims.ci_relation r ON r.source_id OPERATOR(pg_catalog.=) u.ci_id
-         WHERE u.d OPERATOR(pg_catalog.<) change_neighbourhood.max_depth
-    ), down(start_ci, ci_id, d) AS (
-        SELECT s, s, 0 FROM pg_catalog.unnest(change_neighbourhood.ci_ids) AS s WHERE s IS NOT NULL
-        UNION
-        SELECT u.start_ci, r.source_id, u.d + 1
-          FROM down u JOIN ims.ci_relation r ON r.target_id OPERATOR(pg_catalog.=) u.ci_id
-         WHERE u.d OPERATOR(pg_catalog.<) change_neighbourhood.max_depth
-    )
-    SELECT DISTINCT ON (x.start_ci, x.ci_id) x.start_ci, x.ci_id, x.d, x.dir
-      FROM (SELECT u.start_ci, u.ci_id, u.d, CASE WHEN u.d = 0 THEN 'self' ELSE 'dependency' END AS dir FROM up u
-            UNION ALL
-            SELECT w.start_ci, w.ci_id, w.d, 'dependent' FROM down w WHERE w.d OPERATOR(pg_catalog.>) 0) AS x
-     ORDER BY x.start_ci, x.ci_id, x.d
-$$;
-COMMENT ON FUNCTION ims.change_neighbourhood(bigint[], int) IS 'CIs within max_depth relation steps of the given CIs, upwards (dependency) and downwards (dependent), with the start CI and the distance: the collision neighbourhood of a change';
+    AS 'MODULE_PATHNAME', 'ims_change_neighbourhood'
+    LANGUAGE C STABLE PARALLEL SAFE ROWS 50;
+COMMENT ON FUNCTION ims.change_neighbourhood(bigint[], int) IS 'CIs within max_depth relation steps of the given CIs, upwards (dependency) and downwards (dependent), with the start CI and the distance: the collision neighbourhood of a change (by start, then CI id; computed from the cached graph)';
 
 -- The blackouts overlapping a period that apply to some of the CIs: global
 -- ones (ci_id NULL), class-scoped ones (per CI of that class or a subclass),
@@ -461,17 +445,11 @@ BEGIN
 
     -- impacted business services (information only)
     RETURN QUERY
-        -- ims.impacted_services(cis), spelled out to save a planning round per call
-        WITH RECURSIVE svc(name) AS (
-            SELECT 'business_service'::text
-            UNION
-            SELECT k.name FROM ims.ci_class k JOIN svc ON k.parent OPERATOR(pg_catalog.=) svc.name
-        )
+        -- the class flag comes with the cached graph: one name lookup per service
         SELECT 'impact'::text, false, ci.id, NULL::bigint,
                pg_catalog.format('business service %s is impacted', ci.name)
-          FROM ims.impacted(cis) i
+          FROM ims.impacted_services(cis) i
           JOIN ims.ci ci ON ci.id OPERATOR(pg_catalog.=) i.ci_id
-         WHERE ci.class OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT svc.name FROM svc))
          ORDER BY i.depth, ci.id;
 END
 $$;

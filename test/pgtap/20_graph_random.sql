@@ -4,7 +4,7 @@
 -- relation-type filters.  Also: as_of answers equal the answers computed
 -- before the graph was changed.
 BEGIN;
-SELECT plan(14);
+SELECT plan(18);
 SELECT setseed(0.2026);
 
 -- the test graph, mirrored in temp tables for the references
@@ -65,6 +65,65 @@ CREATE FUNCTION pg_temp.rand_types() RETURNS text[] LANGUAGE sql VOLATILE AS $$
 CREATE FUNCTION pg_temp.rand_depth() RETURNS int LANGUAGE sql VOLATILE AS $$
     SELECT CASE WHEN random() < 0.4 THEN NULL ELSE floor(random() * 5)::int END $$;
 
+-- the SQL formulation ims.impacted_services had before the graph kept a
+-- service flag per CI: impacted JOIN ims.ci (or ci_history) + class CTE
+CREATE FUNCTION pg_temp.old_services(ci_ids bigint[], max_depth int, rel_types text[], as_of timestamptz)
+RETURNS TABLE (ci_id bigint, depth int) LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE svc(name) AS (
+        SELECT 'business_service'::text
+        UNION
+        SELECT c.name FROM ims.ci_class c JOIN svc s ON c.parent = s.name)
+    SELECT i.ci_id, i.depth
+      FROM ims.impacted(ci_ids, max_depth, rel_types, as_of) i
+      JOIN LATERAL (
+            SELECT c.class FROM ims.ci c
+             WHERE c.id = i.ci_id AND (as_of IS NULL OR c.valid_from <= as_of)
+            UNION ALL
+            SELECT h.class FROM ims.ci_history h
+             WHERE as_of IS NOT NULL AND h.ci_id = i.ci_id AND h.valid @> as_of
+            LIMIT 1) k ON true
+     WHERE k.class IN (SELECT name FROM svc)
+     ORDER BY i.depth, i.ci_id $$;
+
+-- the recursive SQL ims.change_neighbourhood had before it was computed from
+-- the graph (a tie between an upward and a downward path of one length,
+-- which that left to the sort, goes to 'dependency')
+CREATE FUNCTION pg_temp.old_neighbourhood(ci_ids bigint[], max_depth int)
+RETURNS TABLE (start_ci bigint, ci_id bigint, distance int, direction text) LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE up(start_ci, ci_id, d) AS (
+        SELECT s, s, 0 FROM unnest(ci_ids) AS s WHERE s IS NOT NULL
+        UNION
+        SELECT u.start_ci, r.target_id, u.d + 1
+          FROM up u JOIN ims.ci_relation r ON r.source_id = u.ci_id
+         WHERE u.d < max_depth
+    ), down(start_ci, ci_id, d) AS (
+        SELECT s, s, 0 FROM unnest(ci_ids) AS s WHERE s IS NOT NULL
+        UNION
+        SELECT u.start_ci, r.source_id, u.d + 1
+          FROM down u JOIN ims.ci_relation r ON r.target_id = u.ci_id
+         WHERE u.d < max_depth
+    )
+    SELECT DISTINCT ON (x.start_ci, x.ci_id) x.start_ci, x.ci_id, x.d, x.dir
+      FROM (SELECT u.start_ci, u.ci_id, u.d, CASE WHEN u.d = 0 THEN 'self' ELSE 'dependency' END AS dir FROM up u
+            UNION ALL
+            SELECT w.start_ci, w.ci_id, w.d, 'dependent' FROM down w WHERE w.d > 0) AS x
+     ORDER BY x.start_ci, x.ci_id, x.d, x.dir = 'dependent' $$;
+
+-- two queries give the same rows in the same order
+CREATE FUNCTION pg_temp.same_seq(a text, b text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE
+    x text[];
+    y text[];
+BEGIN
+    EXECUTE format('SELECT ARRAY(SELECT q::text FROM (%s) q)', a) INTO x;
+    EXECUTE format('SELECT ARRAY(SELECT q::text FROM (%s) q)', b) INTO y;
+    RETURN x IS NOT DISTINCT FROM y;
+END $$;
+
+-- service subclasses two levels deep (rolled back with the test)
+INSERT INTO ims.ci_class (name, parent, description) VALUES
+    ('premium_service', 'business_service', 'test'), ('gold_service', 'premium_service', 'test');
+
 -- a result set equals a reference set: (ci_id, depth) both ways
 CREATE FUNCTION pg_temp.same(a text, b text) RETURNS bool LANGUAGE plpgsql AS $$
 DECLARE
@@ -99,7 +158,8 @@ BEGIN
         SELECT base + i,
                CASE WHEN has_min_up AND random() < 0.3 THEN 1 + floor(random() * 3)::int END,
                has_min_up AND random() < 0.1,
-               (ARRAY['business_service', 'app_server', 'database', 'technical_service'])[1 + floor(random() * 4)::int]
+               (ARRAY['business_service', 'app_server', 'database', 'technical_service',
+                      'premium_service', 'gold_service'])[1 + floor(random() * 6)::int]
           FROM generate_series(1, n) i;
         INSERT INTO ims.ci (id, name, class, min_up, status, valid_from)
         SELECT id, 'r' || id, class, min_up, CASE WHEN down THEN 'down' ELSE 'operational' END, '2020-01-01' FROM g_ci;
@@ -151,7 +211,14 @@ BEGIN
             PERFORM pg_temp.count_case('impacted_services = impacted business services', NOT pg_temp.same(
                 format('SELECT ci_id, depth FROM ims.impacted_services(%L, %L, %L)', st, md, ty),
                 format($q$SELECT i.ci_id, i.depth FROM ims.impacted(%L, %L, %L) i JOIN g_ci c ON c.id = i.ci_id
-                          WHERE c.class = 'business_service'$q$, st, md, ty)));
+                          WHERE c.class IN ('business_service', 'premium_service', 'gold_service')$q$, st, md, ty)));
+            -- the collision neighbourhood (every type, both ways; an unknown id and NULL among the starts)
+            PERFORM pg_temp.count_case('change_neighbourhood = old recursive SQL (same rows, same order)', NOT pg_temp.same_seq(
+                format('SELECT * FROM ims.change_neighbourhood(%L, %L)', st || ARRAY[NULL, 999999999]::bigint[], md),
+                format('SELECT * FROM pg_temp.old_neighbourhood(%L, %L)', st || ARRAY[NULL, 999999999]::bigint[], md)));
+            PERFORM pg_temp.count_case('impacted_services = old SQL formulation (same rows, same order)', NOT pg_temp.same_seq(
+                format('SELECT * FROM ims.impacted_services(%L, %L, %L)', st, md, ty),
+                format('SELECT * FROM pg_temp.old_services(%L, %L, %L, NULL)', st, md, ty)));
 
             -- shortest path: its length is the reference depth, each step a real relation
             a := st[1];
@@ -217,12 +284,36 @@ BEGIN
         ON CONFLICT DO NOTHING;
         UPDATE ims.ci SET min_up = CASE WHEN min_up IS NULL THEN 1 END, valid_from = '2021-01-01'
          WHERE id > base AND random() < 0.3;
+        -- reclassify some CIs (the cached service flags must follow)
+        UPDATE ims.ci SET class = CASE WHEN class = 'business_service' THEN 'database' ELSE 'gold_service' END
+         WHERE id > base AND random() < 0.3;
         FOR qi IN 1..5 LOOP
             SELECT s.st, s.ty, s.md INTO st, ty, md FROM saved_q s WHERE s.q = r * 100 + qi;
             PERFORM pg_temp.count_case('as_of gives the answers from before the change', NOT pg_temp.same(
                 format('SELECT ci_id, depth FROM ims.impacted(%L, %L, %L, %L)', st, md, ty, '2020-06-01'),
                 format('SELECT ci_id, depth FROM saved WHERE q = %s', r * 100 + qi)));
+            PERFORM pg_temp.count_case('impacted_services as_of and after reclassification = old SQL formulation', NOT (
+                pg_temp.same_seq(format('SELECT * FROM ims.impacted_services(%L, %L, %L, %L)', st, md, ty, '2020-06-01'),
+                                 format('SELECT * FROM pg_temp.old_services(%L, %L, %L, %L)', st, md, ty, '2020-06-01'))
+                AND pg_temp.same_seq(format('SELECT * FROM ims.impacted_services(%L, %L, %L)', st, md, ty),
+                                     format('SELECT * FROM pg_temp.old_services(%L, %L, %L, NULL)', st, md, ty))));
         END LOOP;
+
+        -- the class hierarchy changes: premium and gold stop (and start again) being business services
+        UPDATE ims.ci_class SET parent = 'service' WHERE name = 'premium_service';
+        FOR qi IN 1..2 LOOP
+            SELECT s.st, s.ty, s.md INTO st, ty, md FROM saved_q s WHERE s.q = r * 100 + qi;
+            PERFORM pg_temp.count_case('impacted_services follows ims.ci_class changes', NOT (
+                pg_temp.same_seq(format('SELECT * FROM ims.impacted_services(%L, %L, %L)', st, md, ty),
+                                 format('SELECT * FROM pg_temp.old_services(%L, %L, %L, NULL)', st, md, ty))
+                AND NOT EXISTS (SELECT 1 FROM ims.impacted_services(st, md, ty) x JOIN ims.ci c ON c.id = x.ci_id
+                                 WHERE c.class IN ('premium_service', 'gold_service'))));
+        END LOOP;
+        UPDATE ims.ci_class SET parent = 'business_service' WHERE name = 'premium_service';
+        SELECT s.st, s.ty, s.md INTO st, ty, md FROM saved_q s WHERE s.q = r * 100 + 1;
+        PERFORM pg_temp.count_case('impacted_services follows ims.ci_class changes', NOT
+            pg_temp.same_seq(format('SELECT * FROM ims.impacted_services(%L, %L, %L)', st, md, ty),
+                             format('SELECT * FROM pg_temp.old_services(%L, %L, %L, NULL)', st, md, ty)));
     END LOOP;
 END $$;
 
