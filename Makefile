@@ -25,6 +25,7 @@ GLUE_OBJS = \
 	src/graph.o \
 	src/workflow.o \
 	src/incident.o \
+	src/sla.o \
 	src/agg_mean.o \
 	src/agg_outage.o \
 	src/change.o \

@@ -163,7 +163,16 @@ SELECT cache, cis >= 17 AS cis, relations >= 23 AS relations, adjacency_bytes_pe
 SELECT ims.graph_cache_reset() > 0 AS dropped;
 SELECT count(*) FROM ims.graph_cache_info();
 
--- 14. labels (of every graph function)
+-- 14. in a parallel worker (the functions are PARALLEL SAFE): same answers
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+                       THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', false) AS parallel;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM ims.impacted(ARRAY[9015::bigint]);
+SELECT count(*) FROM ims.impacted(ARRAY[9015::bigint]);                         -- san
+SELECT count(*) FROM ims.dependencies(ARRAY[9001::bigint], NULL, NULL, '2026-06-01');  -- shop
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+                       THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS parallel;
+
+-- labels (of every graph function)
 SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict
   FROM pg_proc p WHERE pronamespace = 'ims'::regnamespace
    AND proname IN ('impacted', 'dependencies', 'graph_cache_info', 'graph_cache_reset', 'impacted_services',

@@ -23,6 +23,10 @@
  * committed by another session after a REPEATABLE READ snapshot was taken is
  * not (the snapshot still sees the older version row).
  *
+ * The rows are read through SPI with the caller's privileges (not by a raw
+ * heap scan, which would be faster to build but would bypass row-level
+ * security on the CMDB tables); the key therefore includes the user.
+ *
  * Parallel safety: a parallel worker shares the leader's snapshot and
  * transaction state (TransactionIdIsCurrentTransactionId works there), reads
  * the same rows through SPI, and keeps its own cache for its short life, so

@@ -133,13 +133,17 @@ CREATE TABLE ims.graph_version (
     singleton bool PRIMARY KEY DEFAULT true CHECK (singleton)
 );
 INSERT INTO ims.graph_version VALUES (true);
+-- every role that may traverse the graph reads it (it holds nothing)
+GRANT SELECT ON ims.graph_version TO PUBLIC;
 COMMENT ON TABLE ims.graph_version IS 'One row updated by every statement that changes CIs, relations or relation types; the per-backend graph cache is keyed on the version of it the snapshot sees';
 
 -- ---------------------------------------------------------------------------
 -- Triggers: version bump and history
 
+-- The trigger functions run as the extension owner, so a role that may change
+-- the CMDB needs no rights on the version row or the append-only history.
 CREATE FUNCTION ims.graph_touch() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     UPDATE ims.graph_version SET singleton = true;
     RETURN NULL;
@@ -161,7 +165,7 @@ CREATE TRIGGER graph_touch BEFORE UPDATE OR DELETE OR TRUNCATE ON ims.ci_relatio
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 
 CREATE FUNCTION ims.ci_versioning() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF NEW IS NOT DISTINCT FROM OLD THEN
@@ -204,7 +208,7 @@ CREATE TRIGGER ci_versioning_truncate BEFORE TRUNCATE ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.ci_versioning();
 
 CREATE FUNCTION ims.ci_relation_versioning() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF NEW IS NOT DISTINCT FROM OLD THEN
