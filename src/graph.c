@@ -63,6 +63,7 @@ typedef struct GraphKey
 	CommandId	curcid;			/* own only */
 	bool		has_as_of;
 	TimestampTz as_of;
+	Oid			outer_userid;	/* the role ims.current_tenants() filters for (SET ROLE) */
 } GraphKey;
 
 typedef struct GraphSlot
@@ -142,6 +143,9 @@ key_equal(const GraphKey *a, const GraphKey *b)
 	if (a->relid != b->relid || a->userid != b->userid || a->vxmin != b->vxmin || a->own != b->own ||
 		a->has_as_of != b->has_as_of)
 		return false;
+	/* ims.current_tenants() looks at the SET ROLE role (doc/security.md) */
+	if (a->outer_userid != b->outer_userid)
+		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
 		return false;
 	if (a->has_as_of && a->as_of != b->as_of)
@@ -185,6 +189,7 @@ current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
 	}
 	key->has_as_of = has_as_of;
 	key->as_of = has_as_of ? as_of : 0;
+	key->outer_userid = GetOuterUserId();
 }
 
 /* growable arrays for the build */

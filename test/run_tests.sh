@@ -9,7 +9,8 @@
 #
 # Environment: IMS_KEEP=1 keeps the temporary folder; IMS_FUZZ_SECONDS sets
 # each fuzz target's time (default 15, 0 skips); IMS_ONLY=regress|pgtap|unit|fuzz
-# runs one layer; IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file.
+# runs one layer (also nopath, load); IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file;
+# IMS_LOAD=0 skips the short load test.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$IMS_TOP"
@@ -89,7 +90,7 @@ if layer fuzz && [ "${IMS_FUZZ_SECONDS:-15}" != 0 ] && ls test/fuzz/fuzz_*.c >/d
   fi
 fi
 
-if layer regress || layer isolation || layer pgtap || layer backup; then
+if layer regress || layer isolation || layer pgtap || layer backup || layer nopath || layer load; then
   say "private PostgreSQL $PG_MAJOR tree with ims installed, cluster on $SOCK port $PORT"
   ims_private_install "$WORK/pg"
   cluster_start "$BIN" "$DATA" "$SOCK" "$PORT"
@@ -121,6 +122,39 @@ if layer pgtap; then
   count_tap "$WORK/pgtap.log" "pgTAP"
   [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap.log" && fail 1 "pg_prove exited $rc (a file died or broke its plan)"
 fi
+
+# ---- security: the pgTAP suite again with no search_path to lean on ----------
+# (owned by the security work; see doc/security.md).  The calling role
+# ims_nopath_tester has search_path = tap: only pgTAP's own schema, to which
+# pgTAP is moved for this run; neither ims, public nor "$user" is on the path,
+# so any ims function, view, default or trigger that resolves a name through
+# the search path fails here.
+if layer pgtap || layer nopath; then
+  say "pgTAP again, calling role with search_path = tap only (no ims, no public)"
+  if "${PSQL[@]}" -d ims_test -c "CREATE SCHEMA IF NOT EXISTS tap" -c "GRANT USAGE ON SCHEMA tap TO PUBLIC" -c "ALTER EXTENSION pgtap SET SCHEMA tap" \
+       -c "DROP ROLE IF EXISTS ims_nopath_tester" -c "CREATE ROLE ims_nopath_tester SUPERUSER LOGIN" \
+       -c "ALTER ROLE ims_nopath_tester SET search_path = tap" >/dev/null; then
+    files=(${IMS_PGTAP:-$(ls test/pgtap/*.sql)})
+    pg_prove --verbose --ext .sql -U ims_nopath_tester -d ims_test "${files[@]}" >"$WORK/pgtap-nopath.log" 2>&1; rc=$?
+    grep -E '^[[:space:]]*not ok|^# |Failed|Parse errors|Bad plan|ERROR' "$WORK/pgtap-nopath.log" | head -60
+    tail -3 "$WORK/pgtap-nopath.log"
+    count_tap "$WORK/pgtap-nopath.log" "pgTAP with empty search_path"
+    [ $rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok' "$WORK/pgtap-nopath.log" && fail 1 "pg_prove (empty search_path) exited $rc"
+    "${PSQL[@]}" -d ims_test -c "ALTER EXTENSION pgtap SET SCHEMA public" -c "DROP ROLE ims_nopath_tester" >/dev/null
+  else
+    fail 1 "setup of the empty search_path run"
+  fi
+fi
+# Short load and crash test (the long one is make load): pgbench clients for a
+# few seconds, invariants, then the same with the postmaster SIGKILLed midway.
+if layer load && [ "${IMS_LOAD:-1}" != 0 ]; then
+  say "load: pgbench workload, then SIGKILL of the postmaster and restart (test/load/run.sh --short)"
+  IMS_LOAD_BIN="$BIN" bash test/load/run.sh --short >"$WORK/load.tap" 2>&1
+  grep -vE '^ok ' "$WORK/load.tap"; echo "$(grep -cE '^ok ' "$WORK/load.tap") ok"
+  count_tap "$WORK/load.tap" "load"
+  grep -q '^1\.\.' "$WORK/load.tap" || fail 1 "load test did not finish"
+fi
+# ---- end of the security block ------------------------------------------------
 
 if layer backup; then
   say "backup: pg_dump / pg_restore round trip (test/backup_check.sh)"

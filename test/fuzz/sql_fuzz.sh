@@ -18,7 +18,7 @@ PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1 -d ims_test)
 "$BIN/psql" -X -q -d postgres -c "CREATE DATABASE ims_test"
 "${PSQL[@]}" -c "CREATE EXTENSION ims CASCADE" -f test/fuzz/sql_fuzz.sql || exit 1
 rc=0
-"${PSQL[@]}" -c "SELECT setseed(random()); SELECT ims_fuzz.run($CALLS) AS calls" || { echo "the fuzz session died"; rc=1; }
+"${PSQL[@]}" -c "SELECT ims_fuzz.make_cmdb(200), ims_fuzz.seed()" -c "SELECT setseed(random()); SELECT ims_fuzz.run($CALLS) AS calls" || { echo "the fuzz session died"; rc=1; }
 "${PSQL[@]}" -P pager=off -c "SELECT sqlstate, sum(calls) AS calls, count(*) AS targets FROM ims_fuzz.outcome GROUP BY 1 ORDER BY 2 DESC" || rc=1
 if [ "$("${PSQL[@]}" -At -c "SELECT count(*) FROM ims_fuzz.undocumented")" != 0 ]; then
   "${PSQL[@]}" -P pager=off -c "SELECT * FROM ims_fuzz.undocumented"; rc=1

@@ -254,3 +254,82 @@ END $$;
 CREATE OR REPLACE VIEW ims_fuzz.undocumented AS
 SELECT target, sqlstate, message, sample, calls
   FROM ims_fuzz.outcome WHERE NOT ims_fuzz.documented(sqlstate);
+
+-- ---------------------------------------------------------------------------
+-- Targeted inputs (security/reliability work): random ids and names mostly
+-- stop at "does not exist"; these put values that exist into the pool, so
+-- calls get past the lookups and into traversal, workflow and metrics code.
+
+-- ims_fuzz.make_cmdb(n): a small CMDB of n CIs in layers with relations of
+-- every relation type (some with min_up), a cycle, and a retired CI.
+CREATE OR REPLACE FUNCTION ims_fuzz.make_cmdb(n int DEFAULT 40) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    base bigint;
+    types text[];
+    classes text[];
+BEGIN
+    SELECT array_agg(name ORDER BY name) INTO types FROM ims.relation_type;
+    SELECT array_agg(name ORDER BY name) INTO classes FROM ims.ci_class;
+    IF types IS NULL OR classes IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT coalesce(max(id), 0) + 1000 INTO base FROM ims.ci;
+    INSERT INTO ims.ci (id, name, class, min_up, status)
+    SELECT base + g, 'fuzz-ci-' || g, classes[1 + g % array_length(classes, 1)],
+           CASE WHEN g % 7 = 0 THEN 1 + g % 3 END,
+           (ARRAY['operational', 'degraded', 'down', 'retired', 'maintenance'])[1 + g % 5]
+      FROM generate_series(1, n) g;
+    INSERT INTO ims.ci_relation (source_id, target_id, type)
+    SELECT DISTINCT base + g, base + 1 + (g * 7 + k) % g, types[1 + (g + k) % array_length(types, 1)]
+      FROM generate_series(2, n) g, generate_series(0, 2) k
+     WHERE 1 + (g * 7 + k) % g <> g
+    ON CONFLICT DO NOTHING;
+    -- a cycle
+    INSERT INTO ims.ci_relation (source_id, target_id, type)
+    VALUES (base + 1, base + n, types[1]) ON CONFLICT DO NOTHING;
+    RETURN n;
+END $$;
+
+-- ims_fuzz.seed(): existing ids and names into the pool.
+CREATE OR REPLACE FUNCTION ims_fuzz.seed() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    k int := 0;
+    src record;
+BEGIN
+    FOR src IN SELECT * FROM (VALUES
+            ('ims.ci', 'id'), ('ims.incident', 'id'), ('ims.change_request', 'id'),
+            ('ims.problem', 'id'), ('ims.sla_policy', 'id'), ('ims.business_calendar', 'id')) v(rel, col)
+         WHERE to_regclass(v.rel) IS NOT NULL LOOP
+        EXECUTE format($q$INSERT INTO ims_fuzz.pool
+                          SELECT 'bigint'::regtype, %1$I::text FROM %2$s ORDER BY random() LIMIT 50
+                          ON CONFLICT DO NOTHING$q$, src.col, src.rel);
+        EXECUTE format($q$INSERT INTO ims_fuzz.pool
+                          SELECT 'bigint[]'::regtype, '{' || string_agg(%1$I::text, ',') || '}'
+                            FROM (SELECT %1$I FROM %2$s ORDER BY random() LIMIT 1 + (random() * 6)::int) s
+                          HAVING count(*) > 0
+                          ON CONFLICT DO NOTHING$q$, src.col, src.rel);
+    END LOOP;
+    FOR i IN 1..20 LOOP
+        INSERT INTO ims_fuzz.pool
+        SELECT 'bigint[]'::regtype, '{' || string_agg(id::text, ',') || '}'
+          FROM (SELECT id FROM ims.ci ORDER BY random() LIMIT 1 + (random() * 8)::int) s
+        HAVING count(*) > 0
+        ON CONFLICT DO NOTHING;
+    END LOOP;
+    FOR src IN SELECT * FROM (VALUES
+            ('ims.relation_type', 'name'), ('ims.ci_class', 'name'), ('ims.workflow', 'name'),
+            ('ims.workflow_state', 'state'), ('ims.tenant_member', 'tenant')) v(rel, col)
+         WHERE to_regclass(v.rel) IS NOT NULL LOOP
+        EXECUTE format($q$INSERT INTO ims_fuzz.pool
+                          SELECT DISTINCT 'text'::regtype, %1$I::text FROM %2$s
+                          ON CONFLICT DO NOTHING$q$, src.col, src.rel);
+        EXECUTE format($q$INSERT INTO ims_fuzz.pool
+                          SELECT 'text[]'::regtype, '{' || string_agg(DISTINCT %1$I::text, ',') || '}' FROM %2$s
+                          HAVING count(*) > 0
+                          ON CONFLICT DO NOTHING$q$, src.col, src.rel);
+    END LOOP;
+    SELECT count(*) INTO k FROM ims_fuzz.pool;
+    RETURN k;
+END $$;

@@ -6,6 +6,8 @@ BEGIN;
 \i test/fuzz/sql_fuzz.sql
 SELECT plan(3);
 SELECT setseed(0.42);
+-- targeted inputs: a small CMDB and existing ids/names in the pool (test/fuzz/sql_fuzz.sql)
+SELECT ims_fuzz.make_cmdb(40) IS NOT NULL AS cmdb, ims_fuzz.seed() IS NOT NULL AS seeded \gset
 SELECT cmp_ok(ims_fuzz.run(12), '>', 0::bigint, 'the fuzzer made calls');
 SELECT is_empty('SELECT target, sqlstate, message, sample FROM ims_fuzz.undocumented',
                 'every failure carries a documented SQLSTATE');
