@@ -13,6 +13,13 @@ INSERT INTO ims.ci (id, name, class, tenant) VALUES
 INSERT INTO ims.ci_relation (source_id, target_id, type) VALUES
   (101, 102, 'depends_on'), (102, 103, 'runs_on');
 
+-- SLA policies (24x7): P1 response in 45 minutes and resolution in 8 hours;
+-- P3 resolved within 72 hours (paused while on hold).
+INSERT INTO ims.sla_policy (id, name, metric, target, priorities) VALUES
+  (701, 'rt P1 response', 'response', '45 minutes', '{1}'),
+  (702, 'rt P1 resolution', 'resolution', '8 hours', '{1}'),
+  (703, 'rt P3 resolution', 'resolution', '72 hours', '{3}');
+
 -- ---------------------------------------------------------------------------
 -- Incidents (ims.event_time backdates each step).
 -- A: shop/db1 p1, records an outage; ack 1 h, resolved after 4 h.
@@ -122,6 +129,17 @@ SELECT incident_id, state, state_category, is_open, priority, service_name, ci_n
        opened_month, time_to_acknowledge_hours, time_to_resolve_hours, time_to_close_hours,
        was_reopened, outage_kind, outage_hours, problem_count
   FROM ims.v_incident WHERE tenant = 'rt' ORDER BY incident_id;
+-- SLA flags: A acknowledged after 1 h (45 min allowed); B resolved after
+-- 312 h (8 h allowed); D took 54 business hours of 72 (18 h on hold)
+SELECT incident_id, priority, sla_count, response_breached, resolution_breached, sla_breached, resolution_due_at
+  FROM ims.v_incident WHERE tenant = 'rt' ORDER BY incident_id;
+
+-- ---------------------------------------------------------------------------
+-- ims.v_sla_status: the clocks (all stopped here, so the values do not
+-- depend on the time the test runs)
+SELECT incident_id, policy, metric, calendar, clock_state, elapsed_hours, remaining_hours,
+       round(progress::numeric, 4) AS progress, due_at, breached, breached_at
+  FROM ims.v_sla_status WHERE tenant = 'rt' ORDER BY incident_id, policy_id;
 
 -- ---------------------------------------------------------------------------
 -- ims.v_incident_kpi_monthly (nothing stored yet: all live)
@@ -132,7 +150,8 @@ SELECT incident_id, state, state_category, is_open, priority, service_name, ci_n
 --   2026-03 (none) p5: E 6 h;  (none) p5: F opened 03-10 00:00, resolved 04:00 (4 h, ack 4 h)
 CREATE TEMP VIEW kpi AS
 SELECT month, service_name, priority, opened_count AS op, acknowledged_count AS ack, resolved_count AS res,
-       backlog_count AS backlog, reopened_count AS reop, mttr_hours, mtta_hours, reopen_rate_pct
+       backlog_count AS backlog, reopened_count AS reop, mttr_hours, mtta_hours, reopen_rate_pct,
+       sla_measured_count AS sla_n, sla_met_count AS sla_met, sla_compliance_pct
   FROM ims.v_incident_kpi_monthly WHERE tenant = 'rt' ORDER BY month, service_name, priority;
 SELECT * FROM kpi;
 SELECT ims._kpi_live_from() IS NULL AS all_live;
@@ -145,7 +164,8 @@ SELECT * FROM kpi;
 SELECT ims.refresh_kpis() AS nothing_to_do;
 
 -- A backdated change to a stored month: B's priority becomes 2.  Its months
--- become dirty and are computed live until the next refresh.
+-- become dirty and are computed live until the next refresh.  (B's P1
+-- clocks go with the P1 policies, so February has no SLA measure left.)
 UPDATE ims.incident SET urgency = 2 WHERE id = 1002;
 SELECT lower(months), upper_inf(months) FROM ims.kpi_dirty;
 SELECT ims._kpi_live_from();
@@ -161,16 +181,16 @@ CREATE TEMP TABLE facts_before AS SELECT * FROM ims.kpi_incident_monthly_fact;
 SELECT ims.refresh_kpis(full_rebuild => true) > 0 AS rebuilt;
 SELECT count(*) AS differing FROM (
   (SELECT month, service_id, priority, tenant, opened_count, acknowledged_count, resolved_count, backlog_count,
-          reopened_count, tta_state::text, ttr_state::text FROM facts_before
+          reopened_count, tta_state::text, ttr_state::text, sla_measured_count, sla_met_count FROM facts_before
    EXCEPT
    SELECT month, service_id, priority, tenant, opened_count, acknowledged_count, resolved_count, backlog_count,
-          reopened_count, tta_state::text, ttr_state::text FROM ims.kpi_incident_monthly_fact)
+          reopened_count, tta_state::text, ttr_state::text, sla_measured_count, sla_met_count FROM ims.kpi_incident_monthly_fact)
   UNION ALL
   (SELECT month, service_id, priority, tenant, opened_count, acknowledged_count, resolved_count, backlog_count,
-          reopened_count, tta_state::text, ttr_state::text FROM ims.kpi_incident_monthly_fact
+          reopened_count, tta_state::text, ttr_state::text, sla_measured_count, sla_met_count FROM ims.kpi_incident_monthly_fact
    EXCEPT
    SELECT month, service_id, priority, tenant, opened_count, acknowledged_count, resolved_count, backlog_count,
-          reopened_count, tta_state::text, ttr_state::text FROM facts_before)) d;
+          reopened_count, tta_state::text, ttr_state::text, sla_measured_count, sla_met_count FROM facts_before)) d;
 
 -- ---------------------------------------------------------------------------
 -- ims.v_service_availability_monthly

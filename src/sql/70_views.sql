@@ -51,13 +51,17 @@ CREATE TABLE ims.kpi_incident_monthly_fact (
     backlog_count      int NOT NULL,
     reopened_count     int NOT NULL,
     tta_state          ims.mean_state NOT NULL,
-    ttr_state          ims.mean_state NOT NULL
+    ttr_state          ims.mean_state NOT NULL,
+    sla_measured_count int NOT NULL,
+    sla_met_count      int NOT NULL
 );
 CREATE INDEX kpi_incident_monthly_fact_month_idx ON ims.kpi_incident_monthly_fact (month);
 COMMENT ON TABLE ims.kpi_incident_monthly_fact IS 'Stored monthly incident KPIs per service, priority and tenant for closed months, written by ims.refresh_kpis(); read through ims.v_incident_kpi_monthly';
 COMMENT ON COLUMN ims.kpi_incident_monthly_fact.month IS 'First day of the UTC calendar month';
 COMMENT ON COLUMN ims.kpi_incident_monthly_fact.tta_state IS 'ims.duration_state(opened_at, acknowledged_at) over incidents acknowledged in the month';
 COMMENT ON COLUMN ims.kpi_incident_monthly_fact.ttr_state IS 'ims.duration_state(opened_at, resolved_at) over incidents resolved in the month';
+COMMENT ON COLUMN ims.kpi_incident_monthly_fact.sla_measured_count IS 'Incidents resolved in the month with at least one clock of an SLA (agreement sla)';
+COMMENT ON COLUMN ims.kpi_incident_monthly_fact.sla_met_count IS 'Of those, incidents none of whose SLA clocks was breached';
 SELECT pg_catalog.pg_extension_config_dump('ims.kpi_incident_monthly_fact', '');
 
 CREATE TABLE ims.kpi_dirty (
@@ -103,7 +107,8 @@ CREATE INDEX incident_ended_at_idx ON ims.incident ((coalesce(resolved_at, close
 CREATE FUNCTION ims._kpi_incident_months(lo date)
 RETURNS TABLE (month date, service_id bigint, priority smallint, tenant text,
                opened_count int, acknowledged_count int, resolved_count int, backlog_count int,
-               reopened_count int, tta_state ims.mean_state, ttr_state ims.mean_state)
+               reopened_count int, tta_state ims.mean_state, ttr_state ims.mean_state,
+               sla_measured_count int, sla_met_count int)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off       -- the month grid's row estimate is far too high; JIT then costs seconds
@@ -116,12 +121,20 @@ BEGIN
     RETURN QUERY EXECUTE pg_catalog.format($q$
     WITH inc AS (
         SELECT i.service_id, i.priority, i.tenant, i.opened_at, i.acknowledged_at, i.resolved_at,
-               i.reopen_count, coalesce(i.resolved_at, i.closed_at) AS ended_at
+               i.reopen_count, coalesce(i.resolved_at, i.closed_at) AS ended_at, sla.measured, sla.met
           FROM ims.incident i
+          LEFT JOIN LATERAL (
+                -- SLA outcome of a resolved incident: measured when it has a
+                -- clock of an SLA (agreement sla), met when none breached
+                SELECT true AS measured, bool_and(s.breached_at IS NULL) AS met
+                  FROM ims.incident_sla s JOIN ims.sla_policy p ON p.id = s.policy_id
+                 WHERE i.resolved_at >= %1$L AND s.incident_id = i.id AND p.agreement = 'sla'
+                HAVING count(*) > 0) sla ON true
          WHERE i.opened_at >= %1$L OR i.acknowledged_at >= %1$L
             OR coalesce(i.resolved_at, i.closed_at) >= %1$L OR coalesce(i.resolved_at, i.closed_at) IS NULL
     ), ev AS (
-        SELECT e.month, inc.service_id, inc.priority, inc.tenant, e.kind, e.a, e.b, inc.reopen_count
+        SELECT e.month, inc.service_id, inc.priority, inc.tenant, e.kind, e.a, e.b, inc.reopen_count,
+               inc.measured, inc.met
           FROM inc
          CROSS JOIN LATERAL (VALUES
             ('base', %2$L::date, NULL::timestamptz, NULL::timestamptz,
@@ -142,7 +155,9 @@ BEGIN
                (count(*) FILTER (WHERE ev.kind IN ('base', 'open'))
                 - count(*) FILTER (WHERE ev.kind = 'end'))::int AS net,
                ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'ack') AS tta,
-               ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'res') AS ttr
+               ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'res') AS ttr,
+               count(*) FILTER (WHERE ev.kind = 'res' AND ev.measured)::int AS sla_measured,
+               count(*) FILTER (WHERE ev.kind = 'res' AND ev.measured AND ev.met)::int AS sla_met
           FROM ev
          GROUP BY ev.month, ev.service_id, ev.priority, ev.tenant
     ), span AS (        -- up to the current month at least: open incidents stay in the backlog
@@ -157,13 +172,14 @@ BEGIN
                coalesce(a.opened, 0) AS opened, coalesce(a.acked, 0) AS acked,
                coalesce(a.resolved, 0) AS resolved, coalesce(a.reopened, 0) AS reopened,
                sum(coalesce(a.net, 0)) OVER (PARTITION BY g.service_id, g.priority, g.tenant ORDER BY g.month)::int AS backlog,
-               coalesce(a.tta, '(0,0)') AS tta, coalesce(a.ttr, '(0,0)') AS ttr
+               coalesce(a.tta, '(0,0)') AS tta, coalesce(a.ttr, '(0,0)') AS ttr,
+               coalesce(a.sla_measured, 0) AS sla_measured, coalesce(a.sla_met, 0) AS sla_met
           FROM grid g
           LEFT JOIN agg a ON a.month = g.month AND a.service_id IS NOT DISTINCT FROM g.service_id
                          AND a.priority = g.priority AND a.tenant IS NOT DISTINCT FROM g.tenant
     )
     SELECT f.month, f.service_id, f.priority, f.tenant, f.opened, f.acked, f.resolved, f.backlog,
-           f.reopened, f.tta, f.ttr
+           f.reopened, f.tta, f.ttr, f.sla_measured, f.sla_met
       FROM filled f
      WHERE f.opened > 0 OR f.acked > 0 OR f.resolved > 0 OR f.backlog <> 0
     $q$, lo_t, lo);
@@ -303,6 +319,38 @@ CREATE TRIGGER incident_95_kpi_update AFTER UPDATE ON ims.incident
            coalesce(NEW.resolved_at, NEW.closed_at), NEW.reopen_count))
     EXECUTE FUNCTION ims._kpi_mark_dirty();
 
+-- A stored month's SLA compliance changes when a resolved incident's clocks
+-- change (ims.sla_rebuild after a policy edit, a policy deleted): mark the
+-- month it was resolved in.
+CREATE FUNCTION ims._kpi_mark_dirty_sla() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    res timestamptz;
+    r   daterange;
+BEGIN
+    IF ims._bulk_restore() THEN
+        RETURN NULL;
+    END IF;
+    SELECT i.resolved_at INTO res FROM ims.incident i
+     WHERE i.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.incident_id ELSE NEW.incident_id END;
+    IF res IS NULL THEN
+        RETURN NULL;        -- not resolved: no stored month counts it
+    END IF;
+    r := pg_catalog.daterange(ims.kpi_month(res), (ims.kpi_month(res) + interval '1 month')::date);
+    IF NOT EXISTS (SELECT 1 FROM ims.kpi_dirty d WHERE d.months @> r) THEN
+        INSERT INTO ims.kpi_dirty (months) VALUES (r);
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION ims._kpi_mark_dirty_sla() IS 'Row trigger of ims.incident_sla: a changed SLA outcome of a resolved incident marks its resolution month in ims.kpi_dirty';
+
+CREATE TRIGGER incident_sla_kpi_insert_delete AFTER INSERT OR DELETE ON ims.incident_sla
+    FOR EACH ROW EXECUTE FUNCTION ims._kpi_mark_dirty_sla();
+CREATE TRIGGER incident_sla_kpi_update AFTER UPDATE ON ims.incident_sla
+    FOR EACH ROW WHEN (OLD.breached_at IS DISTINCT FROM NEW.breached_at OR OLD.policy_id IS DISTINCT FROM NEW.policy_id)
+    EXECUTE FUNCTION ims._kpi_mark_dirty_sla();
+
 -- ---------------------------------------------------------------------------
 -- ims.v_incident
 
@@ -340,8 +388,24 @@ SELECT i.id AS incident_id,
        i.outage_kind,
        (SELECT ims.hours(ims.downtime(o.period)) FROM ims.outage o
          WHERE o.incident_id = i.id AND o.kind = 'outage' AND NOT pg_catalog.upper_inf(o.period)) AS outage_hours,
-       (SELECT count(*) FROM ims.problem_incident pi WHERE pi.incident_id = i.id)::int AS problem_count
+       (SELECT count(*) FROM ims.problem_incident pi WHERE pi.incident_id = i.id)::int AS problem_count,
+       sla.sla_count,
+       sla.response_breached,
+       sla.resolution_breached,
+       sla.sla_breached,
+       sla.resolution_due_at
   FROM ims.incident i
+  LEFT JOIN LATERAL (
+        -- breached: the breach was seen (breached_at), or a running clock is past due
+        SELECT count(*)::int AS sla_count,
+               bool_or(b.breached) FILTER (WHERE p.metric = 'response') AS response_breached,
+               bool_or(b.breached) FILTER (WHERE p.metric = 'resolution') AS resolution_breached,
+               bool_or(b.breached) FILTER (WHERE p.agreement = 'sla') AS sla_breached,
+               min(s.due_at) FILTER (WHERE p.metric = 'resolution') AS resolution_due_at
+          FROM ims.incident_sla s
+          JOIN ims.sla_policy p ON p.id = s.policy_id
+         CROSS JOIN LATERAL (SELECT (s.breached_at IS NOT NULL OR coalesce(s.due_at <= pg_catalog.now(), false)) AS breached) b
+         WHERE s.incident_id = i.id) sla ON true
   LEFT JOIN ims.workflow_state ws ON ws.workflow = 'incident' AND ws.state = i.state
   LEFT JOIN ims.ci s ON s.id = i.service_id
   LEFT JOIN ims.ci c ON c.id = i.ci_id;
@@ -379,6 +443,11 @@ COMMENT ON COLUMN ims.v_incident.resolution_code IS 'How it was resolved';
 COMMENT ON COLUMN ims.v_incident.outage_kind IS 'outage or degradation when the incident records one in ims.outage, else NULL';
 COMMENT ON COLUMN ims.v_incident.outage_hours IS 'Length in hours of the union of the ended outages (kind outage) the incident recorded; NULL when none';
 COMMENT ON COLUMN ims.v_incident.problem_count IS 'Number of problems linked to the incident (ims.problem_incident)';
+COMMENT ON COLUMN ims.v_incident.sla_count IS 'SLA, OLA and UC clocks running, paused or stopped for the incident (ims.incident_sla)';
+COMMENT ON COLUMN ims.v_incident.response_breached IS 'true when a response clock is breached (seen, or running past due now); NULL without response clocks';
+COMMENT ON COLUMN ims.v_incident.resolution_breached IS 'true when a resolution clock is breached (seen, or running past due now); NULL without resolution clocks';
+COMMENT ON COLUMN ims.v_incident.sla_breached IS 'true when any clock of an SLA (agreement sla, not OLA or UC) is breached; NULL without SLA clocks';
+COMMENT ON COLUMN ims.v_incident.resolution_due_at IS 'Earliest due time of the running resolution clocks; NULL when none runs';
 
 -- ---------------------------------------------------------------------------
 -- ims.v_incident_kpi_monthly
@@ -387,12 +456,14 @@ CREATE VIEW ims.v_incident_kpi_monthly AS
 WITH live AS (SELECT ims._kpi_live_from() AS live_from),
 k AS (
     SELECT f.month, f.service_id, f.priority, f.tenant, f.opened_count, f.acknowledged_count,
-           f.resolved_count, f.backlog_count, f.reopened_count, f.tta_state, f.ttr_state
+           f.resolved_count, f.backlog_count, f.reopened_count, f.tta_state, f.ttr_state,
+           f.sla_measured_count, f.sla_met_count
       FROM ims.kpi_incident_monthly_fact f, live
      WHERE f.month < live.live_from
     UNION ALL
     SELECT m.month, m.service_id, m.priority, m.tenant, m.opened_count, m.acknowledged_count,
-           m.resolved_count, m.backlog_count, m.reopened_count, m.tta_state, m.ttr_state
+           m.resolved_count, m.backlog_count, m.reopened_count, m.tta_state, m.ttr_state,
+           m.sla_measured_count, m.sla_met_count
       FROM live, ims._kpi_incident_months(live.live_from) m
 )
 SELECT k.month,
@@ -408,7 +479,11 @@ SELECT k.month,
        ims.hours(ims.mean_state_mean(k.ttr_state)) AS mttr_hours,
        ims.hours(ims.mean_state_mean(k.tta_state)) AS mtta_hours,
        CASE WHEN k.resolved_count > 0
-            THEN pg_catalog.round(100.0 * k.reopened_count / k.resolved_count, 2) END AS reopen_rate_pct
+            THEN pg_catalog.round(100.0 * k.reopened_count / k.resolved_count, 2) END AS reopen_rate_pct,
+       k.sla_measured_count,
+       k.sla_met_count,
+       CASE WHEN k.sla_measured_count > 0
+            THEN pg_catalog.round(100.0 * k.sla_met_count / k.sla_measured_count, 2) END AS sla_compliance_pct
   FROM k
   LEFT JOIN ims.ci s ON s.id = k.service_id;
 COMMENT ON VIEW ims.v_incident_kpi_monthly IS 'Incident KPIs per UTC month, service, priority and tenant: closed months are read from the facts ims.refresh_kpis() stores, the rest is computed live, so the view is always exact';
@@ -425,6 +500,9 @@ COMMENT ON COLUMN ims.v_incident_kpi_monthly.reopened_count IS 'Incidents resolv
 COMMENT ON COLUMN ims.v_incident_kpi_monthly.mttr_hours IS 'Mean time to resolve in hours (ims.mttr of opened_at, resolved_at over incidents resolved in the month); NULL when none';
 COMMENT ON COLUMN ims.v_incident_kpi_monthly.mtta_hours IS 'Mean time to acknowledge in hours (ims.mtta of opened_at, acknowledged_at over incidents acknowledged in the month); NULL when none';
 COMMENT ON COLUMN ims.v_incident_kpi_monthly.reopen_rate_pct IS '100 * reopened_count / resolved_count; NULL when nothing was resolved';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.sla_measured_count IS 'Incidents resolved in the month that had at least one SLA clock (a policy with agreement sla): the base of sla_compliance_pct';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.sla_met_count IS 'Of those, incidents none of whose SLA clocks was breached';
+COMMENT ON COLUMN ims.v_incident_kpi_monthly.sla_compliance_pct IS '100 * sla_met_count / sla_measured_count; NULL when no resolved incident had an SLA';
 
 -- ---------------------------------------------------------------------------
 -- ims.v_service_availability_monthly

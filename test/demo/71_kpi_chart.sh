@@ -27,8 +27,9 @@ set grid ytics
 set key top left
 plot "$out/kpi_by_priority.dat" using 2:xtic(1) title "MTTR (hours)" linecolor rgb "#2e86c1", \
      "" using (\$0):2:(sprintf("%.0f h", \$2)) with labels offset 0,0.8 notitle, \
-     "" using (\$0):3 axes x1y2 with linespoints linewidth 3 pointtype 7 pointsize 1.5 linecolor rgb "#e67e22" title "SLA compliance (%)", \
-     "" using (\$0):3:(sprintf("%.1f %%", \$3)) axes x1y2 with labels left offset 5.5,0.8 textcolor rgb "#e67e22" notitle
+     "" using (\$0):3 axes x1y2 with linespoints linewidth 3 pointtype 7 pointsize 1.5 linecolor rgb "#e67e22" title "SLA compliance, ims clocks (%)", \
+     "" using (\$0):3:(sprintf("%.1f %%", \$3)) axes x1y2 with labels left offset 5.5,0.8 textcolor rgb "#e67e22" notitle, \
+     "" using (\$0):5 axes x1y2 with linespoints linewidth 2 dashtype 2 pointtype 6 pointsize 1.2 linecolor rgb "#7f8c8d" title "source system's own SLAs, made_sla (%)" noenhanced
 
 set output "$out/kpi_monthly.png"
 set title "Incidents per month: opened, resolved, backlog at month end (left); MTTR (right)" font ",13"

@@ -4,7 +4,7 @@
 -- from stored facts, after backdated changes (dirty months) and after a
 -- refresh.
 BEGIN;
-SELECT plan(64);
+SELECT plan(70);
 
 SET LOCAL TimeZone = 'UTC';
 SELECT setseed(0.7070);
@@ -16,10 +16,12 @@ SELECT columns_are('ims', 'v_incident', ARRAY[
   'service_id', 'service_name', 'ci_id', 'ci_name', 'ci_class', 'assignment_group', 'assignee', 'category',
   'tenant', 'opened_at', 'acknowledged_at', 'resolved_at', 'closed_at', 'opened_month', 'resolved_month',
   'time_to_acknowledge_hours', 'time_to_resolve_hours', 'time_to_close_hours', 'reopen_count', 'was_reopened',
-  'resolution_code', 'outage_kind', 'outage_hours', 'problem_count']);
+  'resolution_code', 'outage_kind', 'outage_hours', 'problem_count', 'sla_count', 'response_breached',
+  'resolution_breached', 'sla_breached', 'resolution_due_at']);
 SELECT columns_are('ims', 'v_incident_kpi_monthly', ARRAY[
   'month', 'service_id', 'service_name', 'priority', 'tenant', 'opened_count', 'acknowledged_count',
-  'resolved_count', 'backlog_count', 'reopened_count', 'mttr_hours', 'mtta_hours', 'reopen_rate_pct']);
+  'resolved_count', 'backlog_count', 'reopened_count', 'mttr_hours', 'mtta_hours', 'reopen_rate_pct',
+  'sla_measured_count', 'sla_met_count', 'sla_compliance_pct']);
 SELECT columns_are('ims', 'v_service_availability_monthly', ARRAY[
   'service_id', 'service_name', 'tenant', 'month', 'period_hours', 'availability_pct', 'downtime_hours',
   'mtbf_hours', 'outage_count', 'degradation_hours', 'planned_hours', 'incident_count']);
@@ -33,7 +35,7 @@ SELECT columns_are('ims', 'v_change_kpi_monthly', ARRAY[
 
 CREATE TEMP TABLE tap_views (v text);
 INSERT INTO tap_views VALUES ('v_incident'), ('v_incident_kpi_monthly'), ('v_service_availability_monthly'), ('v_ci_impact'),
-  ('v_change_kpi_monthly');
+  ('v_change_kpi_monthly'), ('v_sla_status');
 GRANT SELECT ON tap_views TO PUBLIC;
 
 SELECT ok(obj_description(('ims.' || v)::regclass, 'pg_class') IS NOT NULL, v || ' has a COMMENT') FROM tap_views ORDER BY v;
