@@ -267,8 +267,9 @@ CREATE FUNCTION ims._sla_policies(priority smallint, service_id bigint) RETURNS 
 LANGUAGE sql STABLE AS $$
     SELECT p.* FROM ims.sla_policy p
      WHERE p.active
-       AND (p.priorities IS NULL OR priority = ANY (p.priorities))
-       AND (p.service_id IS NULL OR p.service_id = service_id)
+       -- positional parameters: an unqualified service_id would name p's column
+       AND (p.priorities IS NULL OR $1 = ANY (p.priorities))
+       AND (p.service_id IS NULL OR p.service_id = $2)
      ORDER BY p.id
 $$;
 COMMENT ON FUNCTION ims._sla_policies(smallint, bigint) IS 'The active SLA policies matching a priority and service';
