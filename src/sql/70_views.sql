@@ -519,9 +519,27 @@ WITH RECURSIVE svc_class(name) AS (
 ), hits AS (        -- which services each outage CI takes down (itself, when a service)
     SELECT oc.ci_id, x.ci_id AS service_id
       FROM outage_ci oc CROSS JOIN LATERAL ims.impacted_services(ARRAY[oc.ci_id]) x
-), svc_outage AS (
+), alone AS (
     SELECT h.service_id, o.id, o.period, o.kind
       FROM hits h JOIN ims.outage o ON o.ci_id = h.ci_id
+), bound AS (       -- redundancy: cut the time line where the set of CIs down changes
+    SELECT o.kind, pg_catalog.lower(o.period) AS t FROM ims.outage o
+    UNION
+    SELECT o.kind, pg_catalog.upper(o.period) FROM ims.outage o WHERE NOT pg_catalog.upper_inf(o.period)
+), piece AS (
+    SELECT b.kind, pg_catalog.tstzrange(b.t, pg_catalog.lead(b.t) OVER (PARTITION BY b.kind ORDER BY b.t)) AS period
+      FROM bound b
+), together AS (    -- pieces in which two or more CIs are down at once
+    SELECT p.kind, p.period, pg_catalog.array_agg(DISTINCT o.ci_id) AS ci_ids
+      FROM piece p JOIN ims.outage o ON o.kind = p.kind AND o.period @> p.period
+     WHERE NOT pg_catalog.isempty(p.period)
+     GROUP BY p.kind, p.period
+    HAVING count(DISTINCT o.ci_id) > 1
+), svc_outage AS (  -- what each CI takes down alone, and what CIs down together take down
+    SELECT a.service_id, a.id, a.period, a.kind FROM alone a
+    UNION ALL
+    SELECT x.ci_id, NULL::bigint, t.period, t.kind
+      FROM together t CROSS JOIN LATERAL ims.impacted_services(t.ci_ids) x
 ), incidents AS (
     SELECT k.service_id, k.month, sum(k.opened_count)::int AS n
       FROM ims.v_incident_kpi_monthly k
@@ -554,7 +572,7 @@ SELECT s.id AS service_id,
  CROSS JOIN months m
   LEFT JOIN svc_outage o ON o.service_id = s.id AND o.period && m.period
  GROUP BY s.id, s.name, s.tenant, m.month, m.period;
-COMMENT ON VIEW ims.v_service_availability_monthly IS 'Availability of every business service per UTC month, from the first month with an outage or incident up to the current month (counted up to now): outages recorded on the service or on a CI whose failure alone impacts it (ims.impacted_services, honouring min_up)';
+COMMENT ON VIEW ims.v_service_availability_monthly IS 'Availability of every business service per UTC month, from the first month with an outage or incident up to the current month (counted up to now): the service is down while it, or a CI whose failure impacts it (ims.impacted_services, honouring min_up), is in outage, and while several CIs are down at once whose failures together impact it (members of a redundant pool); evaluated on today''s CMDB graph';
 COMMENT ON COLUMN ims.v_service_availability_monthly.service_id IS 'The business service (ims.ci.id)';
 COMMENT ON COLUMN ims.v_service_availability_monthly.service_name IS 'Its name';
 COMMENT ON COLUMN ims.v_service_availability_monthly.tenant IS 'Tenant owning the service CI';
@@ -563,7 +581,7 @@ COMMENT ON COLUMN ims.v_service_availability_monthly.period_hours IS 'Hours meas
 COMMENT ON COLUMN ims.v_service_availability_monthly.availability_pct IS '100 * ims.availability over the outages (kind outage only) in the period, 4 decimals; 100 without outages';
 COMMENT ON COLUMN ims.v_service_availability_monthly.downtime_hours IS 'Hours down in the period (ims.downtime: overlapping outages count once)';
 COMMENT ON COLUMN ims.v_service_availability_monthly.mtbf_hours IS 'Mean time between failures in hours (ims.mtbf: up time / merged failures); NULL without failures';
-COMMENT ON COLUMN ims.v_service_availability_monthly.outage_count IS 'Outage records (kind outage) overlapping the period, before merging overlaps';
+COMMENT ON COLUMN ims.v_service_availability_monthly.outage_count IS 'Outage records (kind outage) overlapping the period of the service or of CIs whose failure alone impacts it, before merging overlaps; failures that take the service down only together (a redundant pool) add to downtime_hours and mtbf_hours but not to this count';
 COMMENT ON COLUMN ims.v_service_availability_monthly.degradation_hours IS 'Hours degraded in the period (kind degradation; not counted against availability)';
 COMMENT ON COLUMN ims.v_service_availability_monthly.planned_hours IS 'Hours of planned outage in the period (kind planned; not counted against availability)';
 COMMENT ON COLUMN ims.v_service_availability_monthly.incident_count IS 'Incidents opened against the service (service_id) in the month';

@@ -1,0 +1,75 @@
+-- ims 0.1 -> 0.2.  Run by ALTER EXTENSION ims UPDATE; keep in step with the
+-- pieces in src/sql/ (test/pgtap/01_upgrade.sql compares an upgraded install
+-- with a fresh one, object by object and definition by definition).
+\echo Use "ALTER EXTENSION ims UPDATE TO '0.2'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- v_service_availability_monthly: CIs down at the same time whose failures
+-- together take a service down (members of a min_up pool) count as downtime.
+CREATE OR REPLACE VIEW ims.v_service_availability_monthly AS
+WITH RECURSIVE svc_class(name) AS (
+    SELECT 'business_service'::text
+    UNION
+    SELECT c.name FROM ims.ci_class c JOIN svc_class p ON c.parent = p.name
+), svc AS (
+    SELECT c.id, c.name, c.tenant FROM ims.ci c WHERE c.class IN (SELECT name FROM svc_class)
+), outage_ci AS (
+    SELECT DISTINCT o.ci_id FROM ims.outage o
+), hits AS (        -- which services each outage CI takes down (itself, when a service)
+    SELECT oc.ci_id, x.ci_id AS service_id
+      FROM outage_ci oc CROSS JOIN LATERAL ims.impacted_services(ARRAY[oc.ci_id]) x
+), alone AS (
+    SELECT h.service_id, o.id, o.period, o.kind
+      FROM hits h JOIN ims.outage o ON o.ci_id = h.ci_id
+), bound AS (       -- redundancy: cut the time line where the set of CIs down changes
+    SELECT o.kind, pg_catalog.lower(o.period) AS t FROM ims.outage o
+    UNION
+    SELECT o.kind, pg_catalog.upper(o.period) FROM ims.outage o WHERE NOT pg_catalog.upper_inf(o.period)
+), piece AS (
+    SELECT b.kind, pg_catalog.tstzrange(b.t, pg_catalog.lead(b.t) OVER (PARTITION BY b.kind ORDER BY b.t)) AS period
+      FROM bound b
+), together AS (    -- pieces in which two or more CIs are down at once
+    SELECT p.kind, p.period, pg_catalog.array_agg(DISTINCT o.ci_id) AS ci_ids
+      FROM piece p JOIN ims.outage o ON o.kind = p.kind AND o.period @> p.period
+     WHERE NOT pg_catalog.isempty(p.period)
+     GROUP BY p.kind, p.period
+    HAVING count(DISTINCT o.ci_id) > 1
+), svc_outage AS (  -- what each CI takes down alone, and what CIs down together take down
+    SELECT a.service_id, a.id, a.period, a.kind FROM alone a
+    UNION ALL
+    SELECT x.ci_id, NULL::bigint, t.period, t.kind
+      FROM together t CROSS JOIN LATERAL ims.impacted_services(t.ci_ids) x
+), incidents AS (
+    SELECT k.service_id, k.month, sum(k.opened_count)::int AS n
+      FROM ims.v_incident_kpi_monthly k
+     WHERE k.service_id IN (SELECT id FROM svc)
+     GROUP BY k.service_id, k.month
+), span AS (
+    SELECT least((SELECT min(ims.kpi_month(pg_catalog.lower(so.period))) FROM svc_outage so),
+                 (SELECT min(i.month) FROM incidents i)) AS first,
+           ims.kpi_month(pg_catalog.now()) AS last
+), months AS (
+    SELECT m::date AS month,
+           pg_catalog.tstzrange(ims.kpi_month_start(m::date),
+                                least(ims.kpi_month_start((m + interval '1 month')::date), pg_catalog.now())) AS period
+      FROM span, generate_series(span.first::timestamp, span.last::timestamp, interval '1 month') m
+     WHERE ims.kpi_month_start(m::date) < pg_catalog.now()
+)
+SELECT s.id AS service_id,
+       s.name AS service_name,
+       s.tenant,
+       m.month,
+       ims.hours(pg_catalog.upper(m.period) - pg_catalog.lower(m.period)) AS period_hours,
+       pg_catalog.round((100 * ims.availability(CASE WHEN o.kind = 'outage' THEN o.period END, m.period))::numeric, 4) AS availability_pct,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'outage')), 0.00) AS downtime_hours,
+       ims.hours(ims.mtbf(CASE WHEN o.kind = 'outage' THEN o.period END, m.period)) AS mtbf_hours,
+       (count(DISTINCT o.id) FILTER (WHERE o.kind = 'outage'))::int AS outage_count,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'degradation')), 0.00) AS degradation_hours,
+       coalesce(ims.hours(ims.downtime(o.period * m.period) FILTER (WHERE o.kind = 'planned')), 0.00) AS planned_hours,
+       coalesce((SELECT i.n FROM incidents i WHERE i.service_id = s.id AND i.month = m.month), 0) AS incident_count
+  FROM svc s
+ CROSS JOIN months m
+  LEFT JOIN svc_outage o ON o.service_id = s.id AND o.period && m.period
+ GROUP BY s.id, s.name, s.tenant, m.month, m.period;
+COMMENT ON VIEW ims.v_service_availability_monthly IS 'Availability of every business service per UTC month, from the first month with an outage or incident up to the current month (counted up to now): the service is down while it, or a CI whose failure impacts it (ims.impacted_services, honouring min_up), is in outage, and while several CIs are down at once whose failures together impact it (members of a redundant pool); evaluated on today''s CMDB graph';
+COMMENT ON COLUMN ims.v_service_availability_monthly.outage_count IS 'Outage records (kind outage) overlapping the period of the service or of CIs whose failure alone impacts it, before merging overlaps; failures that take the service down only together (a redundant pool) add to downtime_hours and mtbf_hours but not to this count';
