@@ -689,10 +689,12 @@ ims_incident_after(PG_FUNCTION_ARGS)
 		char		dt[MAXDATELEN + 1];
 		bool		gnull;
 		Datum		g = heap_getattr(newtup, c->assignment_group, desc, &gnull);
+		/* fetched first: the order arguments are evaluated in is unspecified */
+		Datum		number = heap_getattr(newtup, c->number, desc, &isnull);
 
 		initStringInfo(&p);
 		appendStringInfo(&p, "{\"incident\": " INT64_FORMAT ", \"number\": ", DatumGetInt64(args[0]));
-		json_value(&p, heap_getattr(newtup, c->number, desc, &isnull), isnull, TEXTOID);
+		json_value(&p, number, isnull, TEXTOID);
 		appendStringInfoString(&p, ", \"from\": ");
 		json_value(&p, args[3], from == NULL, TEXTOID);
 		appendStringInfoString(&p, ", \"to\": ");
