@@ -212,8 +212,10 @@ SELECT service_name, month, period_hours, availability_pct, downtime_hours, mtbf
 --   web1 [00:00, 04:00), web2 [02:00, 06:00), web3 [05:00, 07:00);
 --   two or more down in [02:00, 04:00) and [05:00, 06:00): 3 h in 2 failures;
 --   web1 alone again on 04-10 [00:00, 01:00): nothing.
---   April, 720 h: 100 * (1 - 3/720) = 99.5833 %, mtbf (720 - 3) / 2 = 358.5 h;
---   outage_count 0 (no record takes portal down alone).
+--   On 04-20: web3 down from 00:00 and still down (open), web2 [10:00, 12:00),
+--   web1 [11:00, 13:00): two or more down in [10:00, 13:00): 3 h, 1 failure.
+--   April, 720 h: 6 h in 3 failures: 100 * (1 - 6/720) = 99.1667 %,
+--   mtbf (720 - 6) / 3 = 238 h; outage_count 0 (no record takes portal down alone).
 INSERT INTO ims.ci (id, name, class, min_up, tenant) VALUES
   (111, 'portal', 'business_service', 2, 'pool'), (112, 'web1', 'web_server', NULL, 'pool'),
   (113, 'web2', 'web_server', NULL, 'pool'), (114, 'web3', 'web_server', NULL, 'pool');
@@ -223,7 +225,10 @@ INSERT INTO ims.outage (ci_id, period, kind) VALUES
   (112, '[2026-04-01 00:00, 2026-04-01 04:00)', 'outage'),
   (113, '[2026-04-01 02:00, 2026-04-01 06:00)', 'outage'),
   (114, '[2026-04-01 05:00, 2026-04-01 07:00)', 'outage'),
-  (112, '[2026-04-10 00:00, 2026-04-10 01:00)', 'outage');
+  (112, '[2026-04-10 00:00, 2026-04-10 01:00)', 'outage'),
+  (114, '[2026-04-20 00:00,)', 'outage'),
+  (113, '[2026-04-20 10:00, 2026-04-20 12:00)', 'outage'),
+  (112, '[2026-04-20 11:00, 2026-04-20 13:00)', 'outage');
 SELECT service_name, month, period_hours, availability_pct, downtime_hours, mtbf_hours, outage_count
   FROM ims.v_service_availability_monthly
  WHERE tenant = 'pool' AND month < '2026-05-01' ORDER BY month;

@@ -21,24 +21,46 @@ WITH RECURSIVE svc_class(name) AS (
 ), alone AS (
     SELECT h.service_id, o.id, o.period, o.kind
       FROM hits h JOIN ims.outage o ON o.ci_id = h.ci_id
-), bound AS (       -- redundancy: cut the time line where the set of CIs down changes
-    SELECT o.kind, pg_catalog.lower(o.period) AS t FROM ims.outage o
-    UNION
-    SELECT o.kind, pg_catalog.upper(o.period) FROM ims.outage o WHERE NOT pg_catalog.upper_inf(o.period)
-), piece AS (
-    SELECT b.kind, pg_catalog.tstzrange(b.t, pg_catalog.lead(b.t) OVER (PARTITION BY b.kind ORDER BY b.t)) AS period
-      FROM bound b
-), together AS (    -- pieces in which two or more CIs are down at once
-    SELECT p.kind, p.period, pg_catalog.array_agg(DISTINCT o.ci_id) AS ci_ids
-      FROM piece p JOIN ims.outage o ON o.kind = p.kind AND o.period @> p.period
-     WHERE NOT pg_catalog.isempty(p.period)
-     GROUP BY p.kind, p.period
-    HAVING count(DISTINCT o.ci_id) > 1
+), pooled AS (      -- CIs whose failures can add up: what the CIs with min_up depend on
+    SELECT d.ci_id
+      FROM ims.dependencies((SELECT pg_catalog.array_agg(c.id) FROM ims.ci c WHERE c.min_up IS NOT NULL)) d
+), pooled_outage AS (
+    SELECT o.id, o.ci_id, o.period, o.kind FROM ims.outage o WHERE o.ci_id IN (SELECT p.ci_id FROM pooled p)
+), edge AS (       -- cut their time line wherever the set of those CIs down changes:
+                    -- k numbers the distinct start and end instants of a kind in time order
+    SELECT e.id, e.kind, e.ci_id, e.starts, e.t,
+           pg_catalog.dense_rank() OVER (PARTITION BY e.kind ORDER BY e.t) AS k
+      FROM (SELECT po.id, po.kind, po.ci_id, true AS starts, pg_catalog.lower(po.period) AS t FROM pooled_outage po
+            UNION ALL
+            SELECT po.id, po.kind, po.ci_id, false, pg_catalog.upper(po.period) FROM pooled_outage po
+             WHERE NOT pg_catalog.upper_inf(po.period)) e
+), piece AS (       -- piece k runs from instant k to instant k + 1 (the last one on)
+    SELECT d.kind, d.k, d.t AS lo, pg_catalog.lead(d.t) OVER (PARTITION BY d.kind ORDER BY d.k) AS hi,
+           max(d.k) OVER (PARTITION BY d.kind) AS n
+      FROM (SELECT DISTINCT ed.kind, ed.k, ed.t FROM edge ed) d
+), covered AS (     -- an outage covers the pieces from the one it starts to the one before it ends
+    SELECT sp.kind, g.k, sp.ci_id
+      FROM (SELECT ed.id, ed.kind, ed.ci_id, min(ed.k) FILTER (WHERE ed.starts) AS k1,
+                   min(ed.k) FILTER (WHERE NOT ed.starts) AS k2
+              FROM edge ed GROUP BY ed.id, ed.kind, ed.ci_id) sp
+      JOIN (SELECT DISTINCT p.kind, p.n FROM piece p) last ON last.kind = sp.kind
+     CROSS JOIN LATERAL pg_catalog.generate_series(sp.k1, coalesce(sp.k2 - 1, last.n)) AS g(k)
+), together AS (    -- pieces in which two or more of them are down at once
+    SELECT c.kind, c.k, pg_catalog.array_agg(DISTINCT c.ci_id ORDER BY c.ci_id) AS ci_ids
+      FROM covered c
+     GROUP BY c.kind, c.k
+    HAVING count(DISTINCT c.ci_id) > 1
+), together_hits AS (   -- each distinct set of CIs down asked once
+    SELECT sets.ci_ids, x.ci_id AS service_id
+      FROM (SELECT DISTINCT t.ci_ids FROM together t) sets
+     CROSS JOIN LATERAL ims.impacted_services(sets.ci_ids) x
 ), svc_outage AS (  -- what each CI takes down alone, and what CIs down together take down
     SELECT a.service_id, a.id, a.period, a.kind FROM alone a
     UNION ALL
-    SELECT x.ci_id, NULL::bigint, t.period, t.kind
-      FROM together t CROSS JOIN LATERAL ims.impacted_services(t.ci_ids) x
+    SELECT th.service_id, NULL::bigint, pg_catalog.tstzrange(p.lo, p.hi), t.kind
+      FROM together t
+      JOIN piece p ON p.kind = t.kind AND p.k = t.k
+      JOIN together_hits th ON th.ci_ids = t.ci_ids
 ), incidents AS (
     SELECT k.service_id, k.month, sum(k.opened_count)::int AS n
       FROM ims.v_incident_kpi_monthly k
