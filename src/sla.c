@@ -31,6 +31,9 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
+#include "rewrite/prs2lock.h"
 #include "nodes/parsenodes.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -133,12 +136,15 @@ static struct
 				ci;				/* columns of ims.incident */
 }			sla_rc;
 static bool sla_rc_callback_set = false;
+static int	sla_when_n = -1;
 
 static void
 sla_rc_callback(Datum arg, Oid relid)
 {
 	if (!OidIsValid(relid) || relid == sla_rc.sla_rel || relid == sla_rc.inc_rel)
 		sla_rc.valid = false;
+	if (!OidIsValid(relid) || relid == sla_rc.sla_rel)
+		sla_when_n = -1;		/* the compiled WHEN clauses, see sla_when_fill */
 }
 
 static void sla_rc_ensure(Relation increl);
@@ -550,6 +556,70 @@ sla_read(Relation increl, int64 incident, SlaRow *rows)
 }
 
 /*
+ * WHEN clauses of the triggers on ims.incident_sla, compiled once per backend.
+ * The executor reads a WHEN clause back from its node tree and plans it for
+ * every query, and every clock write here is a query of its own; the
+ * compiled expressions are handed to it in the ResultRelInfo instead (the
+ * slot it would fill the first time), exactly as it would have built them.
+ * Kept while the table's trigger list is the same (trigger OIDs and WHEN
+ * texts compared on every use).
+ */
+static MemoryContext sla_when_cxt = NULL;
+static Oid *sla_when_tgoid;
+static char **sla_when_qual;
+static ExprState **sla_when_state;
+
+static void
+sla_when_fill(ResultRelInfo *rri)
+{
+	TriggerDesc *trig = rri->ri_TrigDesc;
+	bool		same;
+
+	if (trig == NULL || rri->ri_TrigWhenExprs == NULL)
+		return;
+	same = sla_when_n == trig->numtriggers;
+	for (int i = 0; same && i < trig->numtriggers; i++)
+		same = sla_when_tgoid[i] == trig->triggers[i].tgoid &&
+			((sla_when_qual[i] == NULL && trig->triggers[i].tgqual == NULL) ||
+			 (sla_when_qual[i] != NULL && trig->triggers[i].tgqual != NULL &&
+			  strcmp(sla_when_qual[i], trig->triggers[i].tgqual) == 0));
+	if (!same)
+	{
+		MemoryContext old;
+
+		if (sla_when_cxt == NULL)
+			sla_when_cxt = AllocSetContextCreate(TopMemoryContext, "ims SLA trigger WHEN clauses", ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(sla_when_cxt);
+		sla_when_n = -1;
+		old = MemoryContextSwitchTo(sla_when_cxt);
+		sla_when_tgoid = palloc0(Max(trig->numtriggers, 1) * sizeof(Oid));
+		sla_when_qual = palloc0(Max(trig->numtriggers, 1) * sizeof(char *));
+		sla_when_state = palloc0(Max(trig->numtriggers, 1) * sizeof(ExprState *));
+		for (int i = 0; i < trig->numtriggers; i++)
+		{
+			Trigger    *t = &trig->triggers[i];
+			Node	   *qual;
+
+			sla_when_tgoid[i] = t->tgoid;
+			if (t->tgqual == NULL)
+				continue;
+			sla_when_qual[i] = pstrdup(t->tgqual);
+			/* as TriggerEnabled() in commands/trigger.c does */
+			qual = stringToNode(t->tgqual);
+			ChangeVarNodes(qual, PRS2_OLD_VARNO, INNER_VAR, 0);
+			ChangeVarNodes(qual, PRS2_NEW_VARNO, OUTER_VAR, 0);
+			qual = (Node *) make_ands_implicit((Expr *) qual);
+			qual = (Node *) expression_planner((Expr *) qual);
+			sla_when_state[i] = ExecInitQual((List *) qual, NULL);
+		}
+		MemoryContextSwitchTo(old);
+		sla_when_n = trig->numtriggers;
+	}
+	for (int i = 0; i < trig->numtriggers; i++)
+		rri->ri_TrigWhenExprs[i] = sla_when_state[i];
+}
+
+/*
  * Write the moved clocks straight through the executor's simple-update path
  * (as logical replication does): indexes, constraints and any triggers on
  * ims.incident_sla still apply, without planning an UPDATE per event.  The
@@ -586,6 +656,7 @@ sla_write(Relation increl, SlaRow *rows, int nrows, const char **want, Datum *a_
 	ExecInitRangeTable(estate, list_make1(rte));
 #endif
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	sla_when_fill(rri);
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);
 	estate->es_snapshot = GetActiveSnapshot();
