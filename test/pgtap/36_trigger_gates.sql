@@ -3,7 +3,7 @@
 -- (ims._kpi_mark_dirty): the rules still run whenever they have work, and
 -- are not called when they have none (counted with track_functions).
 BEGIN;
-SELECT plan(14);
+SELECT plan(17);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL client_min_messages = warning;
 SET LOCAL track_functions = 'pl';
@@ -64,6 +64,34 @@ SELECT ok(EXISTS (SELECT 1 FROM ims.kpi_dirty WHERE months @> daterange('2026-06
 DELETE FROM ims.kpi_dirty;
 UPDATE ims.incident SET impact = 1 WHERE id = 9601;
 SELECT ok(EXISTS (SELECT 1 FROM ims.kpi_dirty), 'a priority change of a resolved incident marks its months');
+
+-- The SLA trigger's clock writes (its C fast path) hand the executor the
+-- WHEN clauses of ims.incident_sla's triggers compiled once per backend: a
+-- trigger a DBA adds fires exactly when its WHEN clause holds, and the cache
+-- follows triggers being added and dropped.
+CREATE TABLE pg_temp.tap_sla_log (incident_id bigint, policy_id bigint, trigger_name text);
+CREATE FUNCTION pg_temp.tap_sla_log() RETURNS trigger LANGUAGE plpgsql AS
+  'BEGIN INSERT INTO pg_temp.tap_sla_log VALUES (NEW.incident_id, NEW.policy_id, TG_NAME); RETURN NULL; END';
+INSERT INTO ims.sla_policy (id, name, metric, target) OVERRIDING SYSTEM VALUE VALUES
+  (9601, 'tap gate resolution 8h', 'resolution', '8 hours'), (9602, 'tap gate resolution 9h', 'resolution', '9 hours');
+SET LOCAL ims.event_time = '2026-06-01 14:00';
+INSERT INTO ims.incident (id, title, ci_id) VALUES (9604, 'clocks', 9601), (9605, 'clocks too', 9601);
+UPDATE ims.incident SET state = 'in_progress' WHERE id IN (9604, 9605);
+CREATE TRIGGER tap_moved AFTER UPDATE ON ims.incident_sla FOR EACH ROW
+  WHEN (OLD.changed_at IS DISTINCT FROM NEW.changed_at AND NEW.policy_id = 9602) EXECUTE FUNCTION pg_temp.tap_sla_log();
+CREATE TRIGGER tap_never AFTER UPDATE ON ims.incident_sla FOR EACH ROW
+  WHEN (OLD.changed_at IS NOT DISTINCT FROM NEW.changed_at) EXECUTE FUNCTION pg_temp.tap_sla_log();
+SET LOCAL ims.event_time = '2026-06-01 15:00';
+UPDATE ims.incident SET state = 'on_hold' WHERE id = 9604;
+SELECT results_eq('SELECT incident_id, policy_id, trigger_name FROM pg_temp.tap_sla_log',
+                  $$VALUES (9604::bigint, 9602::bigint, 'tap_moved'::text)$$,
+                  'a pause fires an added WHEN trigger on ims.incident_sla for the clock its WHEN clause selects');
+DROP TRIGGER tap_moved ON ims.incident_sla;
+UPDATE ims.incident SET state = 'on_hold' WHERE id = 9605;
+SELECT is((SELECT count(*) FROM pg_temp.tap_sla_log), 1::bigint, 'a dropped trigger no longer fires');
+SELECT is(ims.sla_state((SELECT clock FROM ims.incident_sla WHERE incident_id = 9605 AND policy_id = 9601)), 'paused',
+          'and the clocks still move');
+DROP TRIGGER tap_never ON ims.incident_sla;
 
 SELECT * FROM finish();
 ROLLBACK;
