@@ -26,6 +26,7 @@ GLUE_OBJS = \
 	src/workflow.o \
 	src/incident.o \
 	src/sla.o \
+	src/gate.o \
 	src/agg_mean.o \
 	src/agg_outage.o \
 	src/change.o \

@@ -27,6 +27,7 @@ _PG_init(void)
 	ims_incident_init();
 	ims_workflow_init();
 	ims_change_init();
+	ims_gate_init();
 	MarkGUCPrefixReserved("ims");
 }
 

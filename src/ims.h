@@ -34,5 +34,6 @@ extern void ims_incident_init(void);
 extern void ims_workflow_init(void);
 extern void ims_graph_init(void);
 extern void ims_change_init(void);
+extern void ims_gate_init(void);
 
 #endif							/* IMS_H */

@@ -30,6 +30,7 @@
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -532,27 +533,118 @@ inc_changes(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
  * still apply, without planning an INSERT per event.  No permission check is
  * made, so agents need no INSERT right on the history.
  */
+/*
+ * What each column of ims.incident_event gets, per backend; forgotten on any
+ * relcache invalidation of the table (a new column, a re-created extension).
+ */
+typedef enum EvCol
+{
+	EV_NULL = 0, EV_DROPPED, EV_ID, EV_INCIDENT, EV_AT, EV_RECORDED, EV_ACTOR, EV_FROM, EV_TO, EV_CHANGES
+} EvCol;
+
+static struct
+{
+	bool		valid;
+	Oid			relid;
+	Oid			seq;			/* the identity sequence of id */
+	int			natts;
+	EvCol	   *role;			/* in TopMemoryContext */
+}			ev_cache;
+static bool ev_callback_set = false;
+
+static void
+ev_relcache_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == ev_cache.relid)
+		ev_cache.valid = false;
+}
+
+static Relation
+ev_open(void)
+{
+	Relation	rel;
+	TupleDesc	desc;
+
+	if (!ev_callback_set)
+	{
+		CacheRegisterRelcacheCallback(ev_relcache_callback, (Datum) 0);
+		ev_callback_set = true;
+	}
+	if (ev_cache.valid)
+	{
+		/* Opening the table takes in pending invalidations: check again. */
+		rel = table_open(ev_cache.relid, RowExclusiveLock);
+		if (ev_cache.valid)
+			return rel;
+		table_close(rel, RowExclusiveLock);
+	}
+
+	ev_cache.relid = get_relname_relid("incident_event", get_namespace_oid("ims", false));
+	if (!OidIsValid(ev_cache.relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"ims.incident_event\" does not exist")));
+	rel = table_open(ev_cache.relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	if (ev_cache.role)
+		pfree(ev_cache.role);
+	ev_cache.role = MemoryContextAllocZero(TopMemoryContext, Max(desc->natts, 1) * sizeof(EvCol));
+	ev_cache.natts = desc->natts;
+	ev_cache.seq = InvalidOid;
+	for (int i = 1; i <= desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i - 1);
+		const char *n = NameStr(a->attname);
+		EvCol		r = EV_NULL;
+
+		if (a->attisdropped)
+			r = EV_DROPPED;
+		else if (strcmp(n, "id") == 0)
+		{
+			r = EV_ID;
+			ev_cache.seq = getIdentitySequence(ev_cache.relid, i, false);
+		}
+		else if (strcmp(n, "incident_id") == 0)
+			r = EV_INCIDENT;
+		else if (strcmp(n, "at") == 0)
+			r = EV_AT;
+		else if (strcmp(n, "recorded_at") == 0)
+			r = EV_RECORDED;
+		else if (strcmp(n, "actor") == 0)
+			r = EV_ACTOR;
+		else if (strcmp(n, "from_state") == 0)
+			r = EV_FROM;
+		else if (strcmp(n, "to_state") == 0)
+			r = EV_TO;
+		else if (strcmp(n, "changes") == 0)
+			r = EV_CHANGES;
+		ev_cache.role[i - 1] = r;
+	}
+	ev_cache.valid = true;
+	return rel;
+}
+
+/*
+ * inc_event_insert writes one row of ims.incident_event directly through the
+ * executor's simple-insert path (as logical replication's apply worker does):
+ * constraints, every index and any triggers DBAs add to the history table
+ * still apply, without planning an INSERT per event.  No permission check is
+ * made, so agents need no INSERT right on the history.
+ */
 static void
 inc_event_insert(Datum incident_id, Datum at, Datum actor, Datum from, bool from_null,
 				 Datum to, Datum changes)
 {
-	Oid			relid = get_relname_relid("incident_event", get_namespace_oid("ims", false));
-	Relation	rel;
-	TupleDesc	desc;
+	Relation	rel = ev_open();
+	Oid			relid = RelationGetRelid(rel);
+	TupleDesc	desc = RelationGetDescr(rel);
 	EState	   *estate;
 	RangeTblEntry *rte;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
-	int			natts;
+	int			natts = desc->natts;
 
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"ims.incident_event\" does not exist")));
-	rel = table_open(relid, RowExclusiveLock);
-	desc = RelationGetDescr(rel);
-	natts = desc->natts;
-
+	Assert(natts == ev_cache.natts);
 	estate = CreateExecutorState();
 	rte = makeNode(RangeTblEntry);
 	rte->rtekind = RTE_RELATION;
@@ -574,52 +666,43 @@ inc_event_insert(Datum incident_id, Datum at, Datum actor, Datum from, bool from
 	ExecClearTuple(slot);
 	for (int i = 0; i < natts; i++)
 	{
-		slot->tts_values[i] = (Datum) 0;
-		slot->tts_isnull[i] = true;
-	}
-	for (int i = 1; i <= natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(desc, i - 1);
-		const char *n = NameStr(a->attname);
 		Datum		v = (Datum) 0;
 		bool		isnull = false;
 
-		if (a->attisdropped)
-			continue;
-		if (strcmp(n, "id") == 0)
+		switch (ev_cache.role[i])
 		{
-			/* getIdentitySequence scans pg_depend: remember its answer. */
-			static Oid	seq_for_rel = InvalidOid;
-			static Oid	seq = InvalidOid;
-
-			if (seq_for_rel != relid)
-			{
-				seq = getIdentitySequence(relid, i, false);
-				seq_for_rel = relid;
-			}
-			v = Int64GetDatum(nextval_internal(seq, false));
+			case EV_ID:
+				v = Int64GetDatum(nextval_internal(ev_cache.seq, false));
+				break;
+			case EV_INCIDENT:
+				v = incident_id;
+				break;
+			case EV_AT:
+				v = at;
+				break;
+			case EV_RECORDED:
+				v = TimestampTzGetDatum(GetCurrentTimestamp());
+				break;
+			case EV_ACTOR:
+				v = actor;
+				break;
+			case EV_FROM:
+				v = from;
+				isnull = from_null;
+				break;
+			case EV_TO:
+				v = to;
+				break;
+			case EV_CHANGES:
+				v = changes;
+				break;
+			case EV_NULL:
+			case EV_DROPPED:
+				isnull = true;
+				break;
 		}
-		else if (strcmp(n, "incident_id") == 0)
-			v = incident_id;
-		else if (strcmp(n, "at") == 0)
-			v = at;
-		else if (strcmp(n, "recorded_at") == 0)
-			v = TimestampTzGetDatum(GetCurrentTimestamp());
-		else if (strcmp(n, "actor") == 0)
-			v = actor;
-		else if (strcmp(n, "from_state") == 0)
-		{
-			v = from;
-			isnull = from_null;
-		}
-		else if (strcmp(n, "to_state") == 0)
-			v = to;
-		else if (strcmp(n, "changes") == 0)
-			v = changes;
-		else
-			isnull = true;
-		slot->tts_values[i - 1] = v;
-		slot->tts_isnull[i - 1] = isnull;
+		slot->tts_values[i] = v;
+		slot->tts_isnull[i] = isnull;
 	}
 	ExecStoreVirtualTuple(slot);
 

@@ -22,6 +22,7 @@
 #include "access/table.h"
 #include "common/hashfn.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
 #include "catalog/namespace.h"
@@ -30,6 +31,9 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
+#include "rewrite/prs2lock.h"
 #include "nodes/parsenodes.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -103,6 +107,122 @@ static int	sla_ncal = 0,
 			sla_maxcal = 0;
 static SlaCal *sla_cal = NULL;
 static Datum sla_24x7 = (Datum) 0;
+
+/*
+ * Relation and column numbers the trigger uses for every row, looked up once
+ * per backend and forgotten on any relcache invalidation of the two tables
+ * (a dropped and re-created extension, a renamed column).
+ */
+static struct
+{
+	bool		valid;
+	Oid			nsp;
+	Oid			sla_rel;		/* ims.incident_sla */
+	Oid			inc_rel;		/* the trigger's table */
+	int			policy,
+				clock,
+				due,
+				check,
+				changed,
+				thr,
+				cal;			/* columns of ims.incident_sla */
+	int			id,
+				state,
+				group,
+				ack,
+				upd,
+				prio,
+				service,
+				ci;				/* columns of ims.incident */
+}			sla_rc;
+static bool sla_rc_callback_set = false;
+static int	sla_when_n = -1;
+
+static void
+sla_rc_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == sla_rc.sla_rel || relid == sla_rc.inc_rel)
+		sla_rc.valid = false;
+	if (!OidIsValid(relid) || relid == sla_rc.sla_rel)
+		sla_when_n = -1;		/* the compiled WHEN clauses, see sla_when_fill */
+}
+
+static void sla_rc_ensure(Relation increl);
+
+/*
+ * Open ims.incident_sla with the column cache valid for what is open (taking
+ * the lock takes in pending invalidations).
+ */
+static Relation
+sla_open(Relation increl, LOCKMODE mode)
+{
+	for (;;)
+	{
+		Relation	rel;
+
+		sla_rc_ensure(increl);
+		rel = table_open(sla_rc.sla_rel, mode);
+		if (sla_rc.valid)
+			return rel;
+		table_close(rel, mode);
+	}
+}
+
+static int
+sla_col(TupleDesc d, const char *name, const char *rel)
+{
+	int			n = SPI_fnumber(d, name);
+
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of %s does not exist", name, rel)));
+	return n;
+}
+
+static void
+sla_rc_ensure(Relation increl)
+{
+	Relation	rel;
+	TupleDesc	d;
+
+	if (sla_rc.valid && sla_rc.inc_rel == RelationGetRelid(increl))
+		return;
+	if (!sla_rc_callback_set)
+	{
+		CacheRegisterRelcacheCallback(sla_rc_callback, (Datum) 0);
+		sla_rc_callback_set = true;
+	}
+	sla_rc.valid = false;
+	sla_rc.nsp = get_namespace_oid("ims", false);
+	sla_rc.sla_rel = get_relname_relid("incident_sla", sla_rc.nsp);
+	if (!OidIsValid(sla_rc.sla_rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the SLA objects of ims are missing"),
+				 errhint("Run ALTER EXTENSION ims UPDATE or re-create the extension.")));
+	rel = table_open(sla_rc.sla_rel, AccessShareLock);
+	d = RelationGetDescr(rel);
+	sla_rc.policy = sla_col(d, "policy_id", "ims.incident_sla");
+	sla_rc.clock = sla_col(d, "clock", "ims.incident_sla");
+	sla_rc.due = sla_col(d, "due_at", "ims.incident_sla");
+	sla_rc.check = sla_col(d, "next_check_at", "ims.incident_sla");
+	sla_rc.changed = sla_col(d, "changed_at", "ims.incident_sla");
+	sla_rc.thr = sla_col(d, "next_threshold", "ims.incident_sla");
+	sla_rc.cal = sla_col(d, "calendar_id", "ims.incident_sla");
+	table_close(rel, AccessShareLock);
+	d = RelationGetDescr(increl);
+	sla_rc.id = sla_col(d, "id", "ims.incident");
+	sla_rc.state = sla_col(d, "state", "ims.incident");
+	sla_rc.group = sla_col(d, "assignment_group", "ims.incident");
+	sla_rc.ack = sla_col(d, "acknowledged_at", "ims.incident");
+	sla_rc.upd = sla_col(d, "updated_at", "ims.incident");
+	sla_rc.prio = sla_col(d, "priority", "ims.incident");
+	sla_rc.service = sla_col(d, "service_id", "ims.incident");
+	sla_rc.ci = sla_col(d, "ci_id", "ims.incident");
+	sla_rc.inc_rel = RelationGetRelid(increl);
+	sla_rc.valid = true;
+}
 
 static void
 sla_load_policy(HeapTuple tup, TupleDesc d, void *arg)
@@ -388,22 +508,21 @@ typedef struct SlaRow
  * version is the one to move on.
  */
 static int
-sla_read(Oid nsp, int64 incident, SlaRow *rows)
+sla_read(Relation increl, int64 incident, SlaRow *rows)
 {
-	Oid			relid = get_relname_relid("incident_sla", nsp);
-	Relation	rel = table_open(relid, AccessShareLock);
+	Relation	rel = sla_open(increl, AccessShareLock);
 	Oid			pk = RelationGetPrimaryKeyIndex(rel);
 	TupleDesc	d = RelationGetDescr(rel);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	int			n = 0;
-	int			c_policy = SPI_fnumber(d, "policy_id"),
-				c_clock = SPI_fnumber(d, "clock"),
-				c_check = SPI_fnumber(d, "next_check_at"),
-				c_changed = SPI_fnumber(d, "changed_at"),
-				c_thr = SPI_fnumber(d, "next_threshold"),
-				c_cal = SPI_fnumber(d, "calendar_id");
+	int			c_policy = sla_rc.policy,
+				c_clock = sla_rc.clock,
+				c_check = sla_rc.check,
+				c_changed = sla_rc.changed,
+				c_thr = sla_rc.thr,
+				c_cal = sla_rc.cal;
 	Form_pg_attribute ca = TupleDescAttr(d, c_clock - 1);
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(incident));
@@ -437,6 +556,70 @@ sla_read(Oid nsp, int64 incident, SlaRow *rows)
 }
 
 /*
+ * WHEN clauses of the triggers on ims.incident_sla, compiled once per backend.
+ * The executor reads a WHEN clause back from its node tree and plans it for
+ * every query, and every clock write here is a query of its own; the
+ * compiled expressions are handed to it in the ResultRelInfo instead (the
+ * slot it would fill the first time), exactly as it would have built them.
+ * Kept while the table's trigger list is the same (trigger OIDs and WHEN
+ * texts compared on every use).
+ */
+static MemoryContext sla_when_cxt = NULL;
+static Oid *sla_when_tgoid;
+static char **sla_when_qual;
+static ExprState **sla_when_state;
+
+static void
+sla_when_fill(ResultRelInfo *rri)
+{
+	TriggerDesc *trig = rri->ri_TrigDesc;
+	bool		same;
+
+	if (trig == NULL || rri->ri_TrigWhenExprs == NULL)
+		return;
+	same = sla_when_n == trig->numtriggers;
+	for (int i = 0; same && i < trig->numtriggers; i++)
+		same = sla_when_tgoid[i] == trig->triggers[i].tgoid &&
+			((sla_when_qual[i] == NULL && trig->triggers[i].tgqual == NULL) ||
+			 (sla_when_qual[i] != NULL && trig->triggers[i].tgqual != NULL &&
+			  strcmp(sla_when_qual[i], trig->triggers[i].tgqual) == 0));
+	if (!same)
+	{
+		MemoryContext old;
+
+		if (sla_when_cxt == NULL)
+			sla_when_cxt = AllocSetContextCreate(TopMemoryContext, "ims SLA trigger WHEN clauses", ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(sla_when_cxt);
+		sla_when_n = -1;
+		old = MemoryContextSwitchTo(sla_when_cxt);
+		sla_when_tgoid = palloc0(Max(trig->numtriggers, 1) * sizeof(Oid));
+		sla_when_qual = palloc0(Max(trig->numtriggers, 1) * sizeof(char *));
+		sla_when_state = palloc0(Max(trig->numtriggers, 1) * sizeof(ExprState *));
+		for (int i = 0; i < trig->numtriggers; i++)
+		{
+			Trigger    *t = &trig->triggers[i];
+			Node	   *qual;
+
+			sla_when_tgoid[i] = t->tgoid;
+			if (t->tgqual == NULL)
+				continue;
+			sla_when_qual[i] = pstrdup(t->tgqual);
+			/* as TriggerEnabled() in commands/trigger.c does */
+			qual = stringToNode(t->tgqual);
+			ChangeVarNodes(qual, PRS2_OLD_VARNO, INNER_VAR, 0);
+			ChangeVarNodes(qual, PRS2_NEW_VARNO, OUTER_VAR, 0);
+			qual = (Node *) make_ands_implicit((Expr *) qual);
+			qual = (Node *) expression_planner((Expr *) qual);
+			sla_when_state[i] = ExecInitQual((List *) qual, NULL);
+		}
+		MemoryContextSwitchTo(old);
+		sla_when_n = trig->numtriggers;
+	}
+	for (int i = 0; i < trig->numtriggers; i++)
+		rri->ri_TrigWhenExprs[i] = sla_when_state[i];
+}
+
+/*
  * Write the moved clocks straight through the executor's simple-update path
  * (as logical replication does): indexes, constraints and any triggers on
  * ims.incident_sla still apply, without planning an UPDATE per event.  The
@@ -444,11 +627,11 @@ sla_read(Oid nsp, int64 incident, SlaRow *rows)
  * incident's row lock first (ims.sla_tick included).
  */
 static void
-sla_write(Oid nsp, SlaRow *rows, int nrows, const char **want, Datum *a_policy, Datum *a_clock,
+sla_write(Relation increl, SlaRow *rows, int nrows, const char **want, Datum *a_policy, Datum *a_clock,
 		  Datum *a_due, bool *n_due, Datum *a_check, bool *n_check, Datum *a_changed, int nupd)
 {
-	Oid			relid = get_relname_relid("incident_sla", nsp);
-	Relation	rel = table_open(relid, RowExclusiveLock);
+	Relation	rel = sla_open(increl, RowExclusiveLock);
+	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	desc = RelationGetDescr(rel);
 	EState	   *estate = CreateExecutorState();
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -458,10 +641,10 @@ sla_write(Oid nsp, SlaRow *rows, int nrows, const char **want, Datum *a_policy, 
 			   *newslot;
 	int			cols[4];
 
-	cols[0] = SPI_fnumber(desc, "clock");
-	cols[1] = SPI_fnumber(desc, "due_at");
-	cols[2] = SPI_fnumber(desc, "next_check_at");
-	cols[3] = SPI_fnumber(desc, "changed_at");
+	cols[0] = sla_rc.clock;
+	cols[1] = sla_rc.due;
+	cols[2] = sla_rc.check;
+	cols[3] = sla_rc.changed;
 
 	rte->rtekind = RTE_RELATION;
 	rte->relid = relid;
@@ -473,6 +656,7 @@ sla_write(Oid nsp, SlaRow *rows, int nrows, const char **want, Datum *a_policy, 
 	ExecInitRangeTable(estate, list_make1(rte));
 #endif
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	sla_when_fill(rri);
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);
 	estate->es_snapshot = GetActiveSnapshot();
@@ -516,6 +700,18 @@ sla_write(Oid nsp, SlaRow *rows, int nrows, const char **want, Datum *a_policy, 
 	table_close(rel, NoLock);
 }
 
+/* Connect to SPI (once) and make sure the functions and plans are set up. */
+static void
+sla_spi(bool *connected, Oid nsp)
+{
+	if (*connected)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
+	*connected = true;
+	sla_setup(nsp);
+}
+
 /* Per-statement state (fn_extra): the cache is checked once per statement. */
 typedef struct SlaStmt
 {
@@ -547,6 +743,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 	bool		slow = false;
+	bool		spi = false;
 	Oid			nsp;
 	SlaStmt    *st;
 
@@ -560,14 +757,15 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	newtup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	oldtup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_trigtuple : NULL;
-	c_id = SPI_fnumber(desc, "id");
-	c_state = SPI_fnumber(desc, "state");
-	c_group = SPI_fnumber(desc, "assignment_group");
-	c_ack = SPI_fnumber(desc, "acknowledged_at");
-	c_upd = SPI_fnumber(desc, "updated_at");
-	c_prio = SPI_fnumber(desc, "priority");
-	c_service = SPI_fnumber(desc, "service_id");
-	c_ci = SPI_fnumber(desc, "ci_id");
+	sla_rc_ensure(td->tg_relation);
+	c_id = sla_rc.id;
+	c_state = sla_rc.state;
+	c_group = sla_rc.group;
+	c_ack = sla_rc.ack;
+	c_upd = sla_rc.upd;
+	c_prio = sla_rc.prio;
+	c_service = sla_rc.service;
+	c_ci = sla_rc.ci;
 	id = heap_getattr(newtup, c_id, desc, &isnull);
 
 	if (oldtup != NULL &&
@@ -576,7 +774,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 		attr_same(oldtup, newtup, desc, c_group) && attr_same(oldtup, newtup, desc, c_ack))
 		return PointerGetDatum(NULL);	/* nothing the clocks depend on */
 
-	nsp = get_namespace_oid("ims", false);
+	nsp = sla_rc.nsp;
 	st = (SlaStmt *) fcinfo->flinfo->fn_extra;
 	if (st == NULL)
 	{
@@ -587,9 +785,9 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 	/* Run as the owner of the SLA tables: agents have no rights on them. */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(td->tg_relation->rd_rel->relowner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
-	sla_setup(nsp);
+	/* SPI only for the SQL rules (and to prepare them once): not on the fast path. */
+	if (sla_fns.for_rel != sla_rc.sla_rel)
+		sla_spi(&spi, nsp);
 
 	if (oldtup == NULL ||
 		!attr_same(oldtup, newtup, desc, c_prio) ||
@@ -597,6 +795,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 		!attr_same(oldtup, newtup, desc, c_ci))
 	{
 		/* New incident, or a new set of policies: rebuild from the history. */
+		sla_spi(&spi, nsp);
 		if (SPI_execute_plan(sla_fns.replay_plan, &id, NULL, false, 0) < 0)
 			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("ims._sla_replay failed")));
 		goto done;
@@ -631,7 +830,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 			sla_cache_ensure(nsp, ims_wf_snapshot());
 			st->checked = true;	/* once per statement at most */
 		}
-		nrows = sla_read(nsp, DatumGetInt64(id), rows);
+		nrows = sla_read(td->tg_relation, DatumGetInt64(id), rows);
 
 		/* First pass: can every clock take the fast path? */
 		for (int r = 0; r < nrows && !slow; r++)
@@ -717,7 +916,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 			nupd++;
 		}
 		if (!slow && nupd > 0)
-			sla_write(nsp, rows, nrows, want, a_policy, a_clock, a_due, n_due, a_check, n_check, a_changed, nupd);
+			sla_write(td->tg_relation, rows, nrows, want, a_policy, a_clock, a_due, n_due, a_check, n_check, a_changed, nupd);
 	}
 	if (slow)
 	{
@@ -730,12 +929,14 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 		nulls[2] = grp ? ' ' : 'n';
 		args[3] = BoolGetDatum(ack);
 		args[4] = TimestampTzGetDatum(t);
+		sla_spi(&spi, nsp);
 		if (SPI_execute_plan(sla_fns.slow_plan, args, nulls, false, 0) < 0)
 			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("ims._incident_sla_apply failed")));
 	}
 
 done:
-	SPI_finish();
+	if (spi)
+		SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec);
 	return PointerGetDatum(NULL);
 }

@@ -130,13 +130,18 @@ COMMENT ON FUNCTION ims._incident_outage() IS 'AFTER trigger of ims.incident: op
 CREATE TRIGGER incident_50_outage AFTER INSERT ON ims.incident
     FOR EACH ROW WHEN (NEW.outage_kind IS NOT NULL)
     EXECUTE FUNCTION ims._incident_outage();
+-- On UPDATE a gate in C decides whether the rules above have anything to do
+-- (src/gate.c): only when outage_kind is set before or after the update and
+-- the state, outage_kind, outage_start or (with outage_kind set) the CI or
+-- service changed, or when the incident ends (its state category leaves open
+-- and paused), which closes every open period recorded with its id.  A WHEN
+-- clause would be read back and planned again for every statement.
+CREATE FUNCTION ims._incident_outage_gate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'ims_incident_outage_gate'
+    LANGUAGE C;
+COMMENT ON FUNCTION ims._incident_outage_gate() IS 'AFTER UPDATE trigger of ims.incident: calls ims._incident_outage() when the incident records an outage and a column it reads changed, or when the incident ends';
 CREATE TRIGGER incident_51_outage AFTER UPDATE ON ims.incident
-    FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state
-                       OR OLD.outage_kind IS DISTINCT FROM NEW.outage_kind
-                       OR OLD.outage_start IS DISTINCT FROM NEW.outage_start
-                       OR ((NEW.outage_kind IS NOT NULL)
-                           AND (OLD.ci_id IS DISTINCT FROM NEW.ci_id OR OLD.service_id IS DISTINCT FROM NEW.service_id)))
-    EXECUTE FUNCTION ims._incident_outage();
+    FOR EACH ROW EXECUTE FUNCTION ims._incident_outage_gate();
 
 GRANT SELECT ON ims.outage TO ims_agent;
 GRANT INSERT, UPDATE, DELETE ON ims.outage TO ims_admin;

@@ -253,10 +253,10 @@ COMMENT ON FUNCTION ims.refresh_kpis(bool) IS 'Stores the monthly incident KPIs 
 REVOKE EXECUTE ON FUNCTION ims.refresh_kpis(bool) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ims.refresh_kpis(bool) TO ims_admin;
 
--- Dirty marks: a row trigger that fires only when a KPI column changed (its
--- WHEN clause is checked in C, so state changes between open states, title,
--- assignee ... cost nothing); it records the months the change may have
--- altered, and skips the insert when an existing mark covers them.
+-- Dirty marks: a row trigger that runs only when a KPI column changed (a
+-- gate in C checks the columns, so state changes between open states, title,
+-- assignee ... cost next to nothing); it records the months the change may
+-- have altered, and skips the insert when an existing mark covers them.
 CREATE FUNCTION ims._kpi_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -306,18 +306,20 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-COMMENT ON FUNCTION ims._kpi_mark_dirty() IS 'Row trigger of ims.incident (fired only when a KPI column changed): records in ims.kpi_dirty the KPI months the change touched';
+COMMENT ON FUNCTION ims._kpi_mark_dirty() IS 'Row trigger of ims.incident (run on INSERT, and on UPDATE by ims._kpi_mark_dirty_gate() when a KPI column changed): records in ims.kpi_dirty the KPI months the change touched';
 
 CREATE TRIGGER incident_95_kpi_insert AFTER INSERT ON ims.incident
     FOR EACH ROW EXECUTE FUNCTION ims._kpi_mark_dirty();
+-- On UPDATE a gate in C (src/gate.c) calls ims._kpi_mark_dirty() only when
+-- one of (service_id, priority, tenant, opened_at, acknowledged_at,
+-- resolved_at, coalesce(resolved_at, closed_at), reopen_count) changed; a
+-- WHEN clause would be read back and planned again for every statement.
+CREATE FUNCTION ims._kpi_mark_dirty_gate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'ims_kpi_mark_dirty_gate'
+    LANGUAGE C;
+COMMENT ON FUNCTION ims._kpi_mark_dirty_gate() IS 'AFTER UPDATE trigger of ims.incident: calls ims._kpi_mark_dirty() when a column the monthly KPIs read changed';
 CREATE TRIGGER incident_95_kpi_update AFTER UPDATE ON ims.incident
-    FOR EACH ROW
-    WHEN ((OLD.service_id, OLD.priority, OLD.tenant, OLD.opened_at, OLD.acknowledged_at, OLD.resolved_at,
-           coalesce(OLD.resolved_at, OLD.closed_at), OLD.reopen_count)
-          IS DISTINCT FROM
-          (NEW.service_id, NEW.priority, NEW.tenant, NEW.opened_at, NEW.acknowledged_at, NEW.resolved_at,
-           coalesce(NEW.resolved_at, NEW.closed_at), NEW.reopen_count))
-    EXECUTE FUNCTION ims._kpi_mark_dirty();
+    FOR EACH ROW EXECUTE FUNCTION ims._kpi_mark_dirty_gate();
 
 -- A stored month's SLA compliance changes when a resolved incident's clocks
 -- change (ims.sla_rebuild after a policy edit, a policy deleted): mark the

@@ -72,6 +72,34 @@ SELECT 'every incident equals the replay of its incident_event history', count(*
   FROM ims.incident i LEFT JOIN replay r ON r.incident_id = i.id
  WHERE r.row IS DISTINCT FROM jsonb_strip_nulls(to_jsonb(i) - 'updated_at' - 'updated_by');
 
+-- SLA clocks: every stored clock (built by the triggers, C fast path and SQL
+-- rules, under concurrency) equals what ims.sla_rebuild builds by replaying
+-- the incident's history with the same policies.  The rebuild runs in a
+-- transaction that is rolled back; its differences come out through \gset.
+CREATE TEMP TABLE sla_stored AS
+SELECT incident_id, policy_id, calendar_id, clock::text AS clock, due_at, breached_at, next_threshold, next_check_at, changed_at
+  FROM ims.incident_sla;
+BEGIN;
+SELECT ims.sla_rebuild() AS sla_rebuilt \gset
+SELECT count(*) FILTER (WHERE side = 'stored') AS sla_only_stored, count(*) FILTER (WHERE side = 'rebuilt') AS sla_only_rebuilt
+  FROM ((SELECT 'stored' AS side, * FROM (SELECT * FROM sla_stored
+                                           EXCEPT ALL
+                                           SELECT incident_id, policy_id, calendar_id, clock::text, due_at, breached_at,
+                                                  next_threshold, next_check_at, changed_at FROM ims.incident_sla) a)
+        UNION ALL
+        (SELECT 'rebuilt', * FROM (SELECT incident_id, policy_id, calendar_id, clock::text, due_at, breached_at,
+                                          next_threshold, next_check_at, changed_at FROM ims.incident_sla
+                                    EXCEPT ALL
+                                    SELECT * FROM sla_stored) b)) d \gset
+ROLLBACK;
+INSERT INTO inv
+SELECT 'every SLA clock equals ims.sla_rebuild''s replay of its history',
+       :sla_only_stored = 0 AND :sla_only_rebuilt = 0 AND count(*) > 0,
+       count(*) || ' clocks (' || count(*) FILTER (WHERE breached_at IS NOT NULL) || ' breached) of '
+         || :sla_rebuilt || ' incidents; ' || :sla_only_stored || ' stored and ' || :sla_only_rebuilt
+         || ' rebuilt rows without a match'
+  FROM sla_stored;
+
 -- Changes: one per change transaction; scheduled ones as reported; none
 -- scheduled with a blocking conflict; every scheduled change holds an
 -- approval by someone other than its requester.

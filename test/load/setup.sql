@@ -28,6 +28,19 @@ SELECT DISTINCT g, 1 + (g * 7 + k * 13) % (g - 1), 'load_dep'
 ON CONFLICT DO NOTHING;
 SELECT setval(pg_get_serial_sequence('ims.ci', 'id'), 1000);
 
+-- SLA policies, so that every incident runs clocks through the whole load
+-- (check.sql compares them with ims.sla_rebuild's replay of the history):
+-- targets of seconds, so warnings and breaches are crossed during the run; a
+-- response SLA for P1-P3, a resolution SLA for every incident, one scoped to
+-- service 10 in that service's calendar, and an OLA for group grp1.
+INSERT INTO ims.business_calendar (name, cal) VALUES ('load office', 'tz Europe/Berlin; mon-fri 08:00-18:00');
+UPDATE ims.ci SET calendar_id = (SELECT id FROM ims.business_calendar WHERE name = 'load office') WHERE id = 10;
+INSERT INTO ims.sla_policy (name, agreement, metric, target, priorities, service_id, calendar_source, assignment_group)
+VALUES ('load response P1-P3', 'sla', 'response', '2 seconds', '{1,2,3}', NULL, 'policy', NULL),
+       ('load resolution', 'sla', 'resolution', '6 seconds', NULL, NULL, 'policy', NULL),
+       ('load resolution service 10', 'sla', 'resolution', '1 hour', NULL, 10, 'service', NULL),
+       ('load OLA grp1', 'ola', 'resolution', '3 seconds', NULL, NULL, 'policy', 'grp1');
+
 -- Changes: an agent files them, a change manager approves and schedules.
 -- (Roles are cluster-wide; the load cluster is private to run.sh.)
 DO $$

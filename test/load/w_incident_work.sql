@@ -1,5 +1,6 @@
 -- Move a random open incident one legal step along the incident workflow
--- (new -> in_progress -> on_hold / resolved -> closed, reopen sometimes).
+-- (new -> in_progress -> on_hold / resolved -> closed, reopen sometimes),
+-- sometimes to another group or with another impact.
 -- The row is locked first, so concurrent clients never race on one incident.
 \set n :n + 1
 \set r random(0, 9)
@@ -19,7 +20,11 @@ u AS (
                      WHEN 'resolved' THEN CASE WHEN :r < 2 THEN 'in_progress' ELSE 'closed' END
                    END,
            resolution_code = CASE WHEN cur.state IN ('in_progress') AND :r >= 3 THEN 'fixed' ELSE i.resolution_code END,
-           assignee = 'agent' || :client_id
+           assignee = 'agent' || :client_id,
+           -- now and then a new group (an OLA starts or pauses) or impact
+           -- (a new priority: the clocks are rebuilt from the history)
+           assignment_group = CASE WHEN :r = 9 THEN 'grp' || (:pick % 5) ELSE i.assignment_group END,
+           impact = CASE WHEN :r = 8 THEN 1 + :pick % 3 ELSE i.impact END
       FROM cur WHERE i.id = cur.id
     RETURNING 1)
 INSERT INTO load.marker (client, n, script, rows) SELECT :client_id, :n, 'incident_work', count(*) FROM u;
