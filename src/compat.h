@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "catalog/dependency.h"
+#include "access/relation.h"
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "storage/proc.h"
@@ -36,12 +37,16 @@
 
 /* getIdentitySequence takes the Relation instead of its OID from 17 on. */
 static inline Oid
-ims_identity_sequence(Relation rel, AttrNumber attnum)
+ims_identity_sequence(Oid relid, AttrNumber attnum)
 {
 #if PG_VERSION_NUM >= 170000
-	return getIdentitySequence(rel, attnum, false);
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Oid			seq = getIdentitySequence(rel, attnum, false);
+
+	relation_close(rel, AccessShareLock);
+	return seq;
 #else
-	return getIdentitySequence(RelationGetRelid(rel), attnum, false);
+	return getIdentitySequence(relid, attnum, false);
 #endif
 }
 

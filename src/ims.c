@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "ims.h"
+#include "compat.h"
 
 PG_MODULE_MAGIC;
 

@@ -38,6 +38,7 @@
 #include "utils/timestamp.h"
 
 #include "ims.h"
+#include "compat.h"
 #include "workflow.h"
 
 static char *ims_event_time_setting = NULL;
@@ -602,7 +603,7 @@ ev_open(void)
 		else if (strcmp(n, "id") == 0)
 		{
 			r = EV_ID;
-			ev_cache.seq = getIdentitySequence(ev_cache.relid, i, false);
+			ev_cache.seq = ims_identity_sequence(ev_cache.relid, i);
 		}
 		else if (strcmp(n, "incident_id") == 0)
 			r = EV_INCIDENT;
@@ -651,14 +652,10 @@ inc_event_insert(Datum incident_id, Datum at, Datum actor, Datum from, bool from
 	rte->relid = relid;
 	rte->relkind = rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-#if PG_VERSION_NUM >= 160000
-	ExecInitRangeTable(estate, list_make1(rte), NIL);
-#else
-	ExecInitRangeTable(estate, list_make1(rte));
-#endif
+ims_init_range_table(estate, rte);
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	ims_open_result_relation(estate, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);
 	AfterTriggerBeginQuery();
 
@@ -707,10 +704,10 @@ inc_event_insert(Datum incident_id, Datum at, Datum actor, Datum from, bool from
 	ExecStoreVirtualTuple(slot);
 
 	ExecOpenIndices(rri, false);
-	ExecSimpleRelationInsert(rri, estate, slot);
+	ims_simple_insert(rri, estate, slot);
 
 	AfterTriggerEndQuery(estate);
-	ExecCloseResultRelations(estate);	/* closes the indexes too */
+	ims_close_result_relation(estate, rri);	/* closes the indexes too */
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
 	table_close(rel, NoLock);

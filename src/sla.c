@@ -49,6 +49,7 @@
 #include "utils/timestamp.h"
 
 #include "ims.h"
+#include "compat.h"
 #include "workflow.h"
 
 /* Functions of the calendar area, looked up by name. */
@@ -650,17 +651,13 @@ sla_write(Relation increl, SlaRow *rows, int nrows, const char **want, Datum *a_
 	rte->relid = relid;
 	rte->relkind = rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-#if PG_VERSION_NUM >= 160000
-	ExecInitRangeTable(estate, list_make1(rte), NIL);
-#else
-	ExecInitRangeTable(estate, list_make1(rte));
-#endif
+ims_init_range_table(estate, rte);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	sla_when_fill(rri);
-	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	ims_open_result_relation(estate, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);
 	estate->es_snapshot = GetActiveSnapshot();
-	EvalPlanQualInit(&epq, estate, NULL, NIL, -1);
+	ims_epq_init(&epq, estate);
 	AfterTriggerBeginQuery();
 	ExecOpenIndices(rri, false);
 	oldslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
@@ -687,14 +684,14 @@ sla_write(Relation increl, SlaRow *rows, int nrows, const char **want, Datum *a_
 		neu = heap_modify_tuple_by_cols(old, desc, 4, cols, vals, nulls);
 		ExecStoreHeapTuple(old, oldslot, false);
 		ExecStoreHeapTuple(neu, newslot, false);
-		ExecSimpleRelationUpdate(rri, estate, &epq, oldslot, newslot);
+		ims_simple_update(rri, estate, &epq, oldslot, newslot);
 		ExecClearTuple(oldslot);
 		ExecClearTuple(newslot);
 	}
 
 	EvalPlanQualEnd(&epq);
 	AfterTriggerEndQuery(estate);
-	ExecCloseResultRelations(estate);	/* closes the indexes too */
+	ims_close_result_relation(estate, rri);	/* closes the indexes too */
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
 	table_close(rel, NoLock);

@@ -44,6 +44,7 @@
 #include "utils/inval.h"
 
 #include "ims.h"
+#include "compat.h"
 #include "workflow.h"
 
 /* One workflow, parsed. */
@@ -181,7 +182,7 @@ static bool
 wf_snapshot_is_checked(Snapshot snap)
 {
 	return wf_checked.valid &&
-		wf_checked.lxid == MyProc->lxid &&
+		wf_checked.lxid == IMS_MY_LXID() &&
 		wf_checked.local_generation == wf_local_generation &&
 		wf_checked.xmin == snap->xmin &&
 		wf_checked.xmax == snap->xmax &&
@@ -201,7 +202,7 @@ wf_snapshot_remember(Snapshot snap)
 	if (wf_snap_cxt == NULL)
 		wf_snap_cxt = AllocSetContextCreate(TopMemoryContext, "ims workflow snapshot", ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(wf_snap_cxt);
-	wf_checked.lxid = MyProc->lxid;
+	wf_checked.lxid = IMS_MY_LXID();
 	wf_checked.local_generation = wf_local_generation;
 	wf_checked.xmin = snap->xmin;
 	wf_checked.xmax = snap->xmax;

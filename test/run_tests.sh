@@ -9,7 +9,7 @@
 #
 # Environment: IMS_KEEP=1 keeps the temporary folder; IMS_FUZZ_SECONDS sets
 # each fuzz target's time (default 15, 0 skips); IMS_ONLY=regress|pgtap|unit|fuzz
-# runs one layer (also nopath, load); IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file;
+# runs one layer (also nopath, load, compat; IMS_COMPAT=0 skips compat); IMS_PGTAP=test/pgtap/foo.sql runs one pgTAP file;
 # IMS_LOAD=0 skips the short load test.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -56,6 +56,11 @@ if ! make -s ${CI:+WERROR=1} all 2>"$WORK/build.log"; then
   cat "$WORK/build.log"; fail 1 "build"; finish
 fi
 if grep -q "warning:" "$WORK/build.log"; then cat "$WORK/build.log"; fail 1 "compiler warnings"; else pass 1; fi
+
+if layer compat && [ "${IMS_COMPAT:-1}" != 0 ]; then
+  say "other PostgreSQL majors: every C file compiles against the 13 and 17 headers"
+  if bash test/compat_check.sh; then pass 1; else fail 1 "compat (PostgreSQL 13/17 headers)"; fi
+fi
 
 if layer unit; then
   say "C unit tests (src/core)"

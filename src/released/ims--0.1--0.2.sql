@@ -95,3 +95,23 @@ SELECT s.id AS service_id,
  GROUP BY s.id, s.name, s.tenant, m.month, m.period;
 COMMENT ON VIEW ims.v_service_availability_monthly IS 'Availability of every business service per UTC month, from the first month with an outage or incident up to the current month (counted up to now): the service is down while it, or a CI whose failure impacts it (ims.impacted_services, honouring min_up), is in outage, and while several CIs are down at once whose failures together impact it (members of a redundant pool); evaluated on today''s CMDB graph';
 COMMENT ON COLUMN ims.v_service_availability_monthly.outage_count IS 'Outage records (kind outage) overlapping the period of the service or of CIs whose failure alone impacts it, before merging overlaps; failures that take the service down only together (a redundant pool) add to downtime_hours and mtbf_hours but not to this count';
+
+-- ---------------------------------------------------------------------------
+-- Incident triggers: C gates instead of WHEN clauses for the outage and KPI
+-- rules (src/gate.c).
+CREATE FUNCTION ims._incident_outage_gate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'ims_incident_outage_gate'
+    LANGUAGE C;
+COMMENT ON FUNCTION ims._incident_outage_gate() IS 'AFTER UPDATE trigger of ims.incident: calls ims._incident_outage() when the incident records an outage and a column it reads changed, or when the incident ends';
+DROP TRIGGER incident_51_outage ON ims.incident;
+CREATE TRIGGER incident_51_outage AFTER UPDATE ON ims.incident
+    FOR EACH ROW EXECUTE FUNCTION ims._incident_outage_gate();
+
+COMMENT ON FUNCTION ims._kpi_mark_dirty() IS 'Row trigger of ims.incident (run on INSERT, and on UPDATE by ims._kpi_mark_dirty_gate() when a KPI column changed): records in ims.kpi_dirty the KPI months the change touched';
+CREATE FUNCTION ims._kpi_mark_dirty_gate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'ims_kpi_mark_dirty_gate'
+    LANGUAGE C;
+COMMENT ON FUNCTION ims._kpi_mark_dirty_gate() IS 'AFTER UPDATE trigger of ims.incident: calls ims._kpi_mark_dirty() when a column the monthly KPIs read changed';
+DROP TRIGGER incident_95_kpi_update ON ims.incident;
+CREATE TRIGGER incident_95_kpi_update AFTER UPDATE ON ims.incident
+    FOR EACH ROW EXECUTE FUNCTION ims._kpi_mark_dirty_gate();
