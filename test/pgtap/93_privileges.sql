@@ -122,6 +122,7 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.change_approval', 'ims_change_manager:INSERT ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.change_ci', 'ims_agent:DELETE,INSERT,UPDATE ims_change_manager:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.change_lock', '-'),
+    ('table', 'ims.change_guard', '-'),
     ('table', 'ims.maintenance_window', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('sequence', 'ims.maintenance_window_id_seq', 'ims_admin:USAGE ims_agent:USAGE ims_change_manager:USAGE'),
     ('function', 'ims.change_window_open_until(ims.calendar,timestamp with time zone,timestamp with time zone)', 'PUBLIC:EXECUTE'),
