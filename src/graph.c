@@ -40,6 +40,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "portability/instr_time.h"
@@ -77,6 +78,10 @@ typedef struct GraphSlot
 	char	  **type_names;		/* sorted, as relation_type ORDER BY name */
 	uint8	   *propagates;
 	uint8	   *service;		/* per node: class business_service or below */
+	int32		nsvc;			/* business services with their names: */
+	int32	   *svc_node;		/* nsvc nodes, ascending */
+	uint32	   *svc_name;		/* nsvc offsets into svc_pool */
+	char	   *svc_pool;		/* their names, NUL-terminated */
 	uint32	   *nb_stamp;		/* change_neighbourhood scratch (lazily, n each) */
 	int32	   *nb_queue;
 	uint32		nb_epoch;
@@ -206,6 +211,12 @@ typedef struct NodeBuf
 	uint8	   *service;
 	int64		n,
 				cap;
+	/* business services and their names (first row of an id only) */
+	int64	   *svc_ids;
+	uint32	   *svc_off;
+	int64		nsvc,
+				svc_cap;
+	StringInfoData pool;
 } NodeBuf;
 
 typedef struct EdgeBuf
@@ -297,11 +308,19 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	nb.min_up = MemoryContextAllocHuge(tmp, sizeof(int32) * nb.cap);
 	nb.down = MemoryContextAllocHuge(tmp, nb.cap);
 	nb.service = MemoryContextAllocHuge(tmp, nb.cap);
+	nb.svc_cap = 256;
+	nb.svc_ids = MemoryContextAllocHuge(tmp, sizeof(int64) * nb.svc_cap);
+	nb.svc_off = MemoryContextAllocHuge(tmp, sizeof(uint32) * nb.svc_cap);
+	old = MemoryContextSwitchTo(tmp);
+	initStringInfo(&nb.pool);
+	MemoryContextSwitchTo(old);
 
 	/*
 	 * The fourth column flags business services: class business_service or
 	 * any class below it in the current ims.ci_class (changes to ims.ci_class
 	 * and to ims.ci.class touch ims.graph_version, so the flag follows them).
+	 * The fifth is the name of a business service (changes to ims.ci.name
+	 * touch ims.graph_version too), for the impact rows of a change.
 	 */
 #define SERVICE_CLASSES \
 	"WITH RECURSIVE svc(name) AS (SELECT 'business_service'::text UNION" \
@@ -310,14 +329,20 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	portal = open_cursor(key->has_as_of
 						 ? SERVICE_CLASSES
 						 "SELECT c.id, c.min_up, c.status OPERATOR(pg_catalog.=) 'down',"
-						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci c, sc"
+						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names),"
+						 "       CASE WHEN c.class OPERATOR(pg_catalog.=) ANY (sc.names) THEN c.name END"
+						 "  FROM ims.ci c, sc"
 						 "  WHERE c.valid_from OPERATOR(pg_catalog.<=) $1"
 						 " UNION ALL SELECT h.ci_id, h.min_up, h.status OPERATOR(pg_catalog.=) 'down',"
-						 "       h.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci_history h, sc"
+						 "       h.class OPERATOR(pg_catalog.=) ANY (sc.names),"
+						 "       CASE WHEN h.class OPERATOR(pg_catalog.=) ANY (sc.names) THEN h.name END"
+						 "  FROM ims.ci_history h, sc"
 						 "  WHERE h.valid OPERATOR(pg_catalog.@>) $1 ORDER BY 1"
 						 : SERVICE_CLASSES
 						 "SELECT c.id, c.min_up, c.status OPERATOR(pg_catalog.=) 'down',"
-						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci c, sc ORDER BY c.id",
+						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names),"
+						 "       CASE WHEN c.class OPERATOR(pg_catalog.=) ANY (sc.names) THEN c.name END"
+						 "  FROM ims.ci c, sc ORDER BY c.id",
 						 key->has_as_of, key->as_of);
 	for (;;)
 	{
@@ -349,6 +374,30 @@ build_slot(GraphSlot *s, const GraphKey *key)
 			nb.down[nb.n] = !isnull && DatumGetBool(d);
 			d = SPI_getbinval(tup, td, 4, &isnull);
 			nb.service[nb.n] = !isnull && DatumGetBool(d);
+			d = SPI_getbinval(tup, td, 5, &isnull);
+			/* rows come by id: a duplicate id (as_of) keeps its first row */
+			if (!isnull && nb.service[nb.n] && (nb.n == 0 || nb.ids[nb.n - 1] != nb.ids[nb.n]))
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				if (nb.nsvc >= nb.svc_cap)
+				{
+					nb.svc_cap *= 2;
+					nb.svc_ids = repalloc_huge(nb.svc_ids, sizeof(int64) * nb.svc_cap);
+					nb.svc_off = repalloc_huge(nb.svc_off, sizeof(uint32) * nb.svc_cap);
+				}
+				if ((Size) nb.pool.len + VARSIZE_ANY_EXHDR(t) + 1 >= (Size) PG_UINT32_MAX)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("the names of the business services exceed 4 GB")));
+				nb.svc_ids[nb.nsvc] = nb.ids[nb.n];
+				nb.svc_off[nb.nsvc] = (uint32) nb.pool.len;
+				old = MemoryContextSwitchTo(tmp);
+				appendBinaryStringInfo(&nb.pool, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				appendStringInfoChar(&nb.pool, '\0');
+				MemoryContextSwitchTo(old);
+				nb.nsvc++;
+			}
 			nb.n++;
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -424,6 +473,23 @@ build_slot(GraphSlot *s, const GraphKey *key)
 
 		if (v >= 0)
 			s->service[v] = nb.service[i - 1];
+	}
+	/* the names of the business services, by node (= id) */
+	s->svc_node = MemoryContextAllocExtended(cxt, sizeof(int32) * ((Size) nb.nsvc + 1), MCXT_ALLOC_HUGE);
+	s->svc_name = MemoryContextAllocExtended(cxt, sizeof(uint32) * ((Size) nb.nsvc + 1), MCXT_ALLOC_HUGE);
+	s->svc_pool = MemoryContextAllocExtended(cxt, (Size) nb.pool.len + 1, MCXT_ALLOC_HUGE);
+	memcpy(s->svc_pool, nb.pool.data, nb.pool.len);
+	s->nsvc = 0;
+	for (i = 0; i < (uint64) nb.nsvc; i++)
+	{
+		int32		v = ims_graph_node(s->g, nb.svc_ids[i]);
+
+		if (v >= 0 && s->service[v])
+		{
+			s->svc_node[s->nsvc] = v;
+			s->svc_name[s->nsvc] = nb.svc_off[i];
+			s->nsvc++;
+		}
 	}
 	MemoryContextDelete(tmp);
 
@@ -931,15 +997,30 @@ service_hit_cmp(const void *a, const void *b)
 	return x->node < y->node ? -1 : (x->node > y->node ? 1 : 0);
 }
 
-/*
- * ims.impacted_services(ci_ids bigint[], max_depth int, rel_types text[],
- * as_of timestamptz) → TABLE(ci_id bigint, depth int): the impacted CIs the
- * cached graph flags as business services, by depth then id.  No lookup per
- * CI: the flag was read with the graph.
- */
-IMS_FUNCTION(ims_impacted_services);
-Datum
-ims_impacted_services(PG_FUNCTION_ARGS)
+/* the name of business service v (the graph read it with the flag) */
+static const char *
+service_name(const GraphSlot *s, int32 v)
+{
+	int32		lo = 0,
+				hi = s->nsvc - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (s->svc_node[mid] == v)
+			return s->svc_pool + s->svc_name[mid];
+		if (s->svc_node[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* impacted business services, by depth then id; with_names adds the name */
+static Datum
+impacted_services(FunctionCallInfo fcinfo, bool with_names)
 {
 	TraversalArgs a = {0};
 	TupleDesc	td;
@@ -952,10 +1033,15 @@ ims_impacted_services(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-	a.max_depth = arg_max_depth(fcinfo, 1);
-	arg_as_of(fcinfo, 3, &a);
+	if (with_names)
+		a.max_depth = -1;
+	else
+	{
+		a.max_depth = arg_max_depth(fcinfo, 1);
+		arg_as_of(fcinfo, 3, &a);
+	}
 	a.slot = graph_get(a.has_as_of, a.as_of);
-	a.type_ok = arg_types(fcinfo, 2, a.slot, true);
+	a.type_ok = with_names ? arg_types(fcinfo, 99, a.slot, true) : arg_types(fcinfo, 2, a.slot, true);
 	arg_starts(fcinfo, 0, &a);
 	g = a.slot->g;
 	count = ims_graph_impacted(g, a.starts, a.nstarts, a.max_depth, a.type_ok);
@@ -974,16 +1060,52 @@ ims_impacted_services(PG_FUNCTION_ARGS)
 	qsort(hits, nhits, sizeof(ServiceHit), service_hit_cmp);
 	for (i = 0; i < nhits; i++)
 	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int64GetDatum(g->ids[hits[i].node]);
 		values[1] = Int32GetDatum(hits[i].depth);
+		if (with_names)
+		{
+			const char *name = service_name(a.slot, hits[i].node);
+
+			if (name == NULL)
+				nulls[2] = true;
+			else
+				values[2] = CStringGetTextDatum(name);
+		}
 		tuplestore_putvalues(ts, td, values, nulls);
 		if ((i & 4095) == 4095)
 			CHECK_FOR_INTERRUPTS();
 	}
 	return (Datum) 0;
+}
+
+/*
+ * ims.impacted_services(ci_ids bigint[], max_depth int, rel_types text[],
+ * as_of timestamptz) → TABLE(ci_id bigint, depth int): the impacted CIs the
+ * cached graph flags as business services, by depth then id.  No lookup per
+ * CI: the flag was read with the graph.
+ */
+IMS_FUNCTION(ims_impacted_services);
+Datum
+ims_impacted_services(PG_FUNCTION_ARGS)
+{
+	return impacted_services(fcinfo, false);
+}
+
+/*
+ * ims.change_impacted_services(ci_ids bigint[]) → TABLE(ci_id bigint, depth
+ * int, name text): the business services impacted by the CIs (every
+ * propagating relation type, any depth, the current graph) with their names,
+ * by depth then id: the impact rows of ims.change_conflicts without one
+ * ims.ci lookup per service (the graph read the names with the flags).
+ */
+IMS_FUNCTION(ims_change_impacted_services);
+Datum
+ims_change_impacted_services(PG_FUNCTION_ARGS)
+{
+	return impacted_services(fcinfo, true);
 }
 
 typedef struct NbHit

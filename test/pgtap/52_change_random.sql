@@ -6,7 +6,7 @@
 -- ims.change_ci probe per neighbouring CI).  Then ims.change_conflicts_of
 -- against the PL/pgSQL formulation it replaced, on random changes.
 BEGIN;
-SELECT plan(6);
+SELECT plan(9);
 SELECT setseed(0.5206);
 
 CREATE TEMP TABLE tally (check_name text PRIMARY KEY, cases int DEFAULT 0, failures int DEFAULT 0, example text);
@@ -35,6 +35,14 @@ RETURNS TABLE (ci_id bigint, other_change bigint, other_ci bigint, distance int,
       FROM hit JOIN nb ON nb.ci_id = hit.ci_id
      ORDER BY nb.start_ci, hit.id, nb.distance, nb.ci_id $$;
 
+-- the impact rows as ims.change_conflicts_of computed them before the graph
+-- kept the service names
+CREATE FUNCTION pg_temp.old_impact(ci_ids bigint[])
+RETURNS TABLE (ci_id bigint, depth int, name text) LANGUAGE sql STABLE AS $$
+    SELECT ci.id, i.depth, ci.name
+      FROM ims.impacted_services(ci_ids) i JOIN ims.ci ci ON ci.id = i.ci_id
+     ORDER BY i.depth, ci.id $$;
+
 -- two queries give the same rows in the same order
 CREATE FUNCTION pg_temp.same_seq(a text, b text) RETURNS bool LANGUAGE plpgsql AS $$
 DECLARE
@@ -59,7 +67,8 @@ BEGIN
     DELETE FROM ims.ci_relation WHERE source_id >= 700000;
     DELETE FROM ims.ci WHERE id >= 700000;
     INSERT INTO ims.ci (id, name, class, status)
-    SELECT 700000 + g, 'rnd-' || g, CASE WHEN random() < 0.3 THEN 'rnd_sub' ELSE 'rnd_class' END,
+    SELECT 700000 + g, 'rnd-' || g,
+           CASE WHEN random() < 0.2 THEN 'business_service' WHEN random() < 0.3 THEN 'rnd_sub' ELSE 'rnd_class' END,
            CASE WHEN random() < 0.1 THEN 'retired' ELSE 'operational' END
       FROM generate_series(1, n) g;
     INSERT INTO ims.ci_relation (source_id, target_id, type)
@@ -110,6 +119,10 @@ BEGIN
             a := format('SELECT * FROM ims.change_collisions(%L, %L, %L, %L)', ex, st, p, md);
             b := format('SELECT * FROM pg_temp.old_collisions(%L, %L, %L, %L)', ex, st, p, md);
             PERFORM pg_temp.count_case('collisions', NOT pg_temp.same_seq(a, b), a);
+            st := array_remove(st, 799999::bigint);      -- (an unknown CI is an error for both)
+            a := format('SELECT * FROM ims.change_impacted_services(%L)', st);
+            b := format('SELECT * FROM pg_temp.old_impact(%L)', st);
+            PERFORM pg_temp.count_case('impact', NOT pg_temp.same_seq(a, b), a);
             IF EXISTS (SELECT 1 FROM pg_temp.old_collisions(ex, st, p, md)) THEN
                 PERFORM pg_temp.count_case('collisions with rows', false, NULL);
             END IF;
@@ -126,6 +139,15 @@ SELECT cmp_ok((SELECT count(*) FROM tally WHERE check_name = 'collisions' AND ca
 -- the cases are not vacuous: many of them do collide
 SELECT cmp_ok((SELECT cases FROM tally WHERE check_name = 'collisions with rows'), '>', 120,
               'at least a quarter of the cases have collisions');
+
+SELECT is((SELECT failures FROM tally WHERE check_name = 'impact'), 0,
+          'change_impacted_services = impacted_services JOIN ims.ci, ' || (SELECT cases FROM tally WHERE check_name = 'impact') || ' random cases');
+SELECT is((SELECT example FROM tally WHERE check_name = 'impact'), NULL, 'first differing impact case (none)');
+
+-- a renamed service shows its new name at once (the rename touches the graph version)
+SELECT ci_id AS svc FROM ims.change_impacted_services(ARRAY(SELECT id FROM ims.ci WHERE id >= 700000)) LIMIT 1 \gset
+UPDATE ims.ci SET name = 'renamed service' WHERE id = :svc;
+SELECT is((SELECT name FROM ims.change_impacted_services(ARRAY[:svc::bigint]) WHERE ci_id = :svc), 'renamed service', 'a rename is seen in the same transaction');
 
 -- a NULL period or NULL CIs: no rows (as the SQL did)
 SELECT is((SELECT count(*) FROM ims.change_collisions(1, ARRAY[700001::bigint], NULL, 1)), 0::bigint, 'NULL period: no rows');

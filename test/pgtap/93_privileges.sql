@@ -103,6 +103,7 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('function', 'ims.change_busy(ims.change_request,tstzrange)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
     ('function', 'ims.change_collision_depth()', 'PUBLIC:EXECUTE'),
     ('function', 'ims.change_collisions(bigint,bigint[],tstzrange,integer)', 'PUBLIC:EXECUTE'),
+    ('function', 'ims.change_impacted_services(bigint[])', 'PUBLIC:EXECUTE'),
     ('function', 'ims.change_conflicts(bigint)', 'PUBLIC:EXECUTE'),
     ('function', 'ims.change_conflicts_of(ims.change_request)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
     ('function', 'ims.change_invalidate_approvals(bigint,text)', 'ims_agent:EXECUTE ims_change_manager:EXECUTE'),
