@@ -2,7 +2,8 @@
  * graph.c — SQL-callable dependency-graph traversal over the CMDB
  * (ims.impacted, ims.dependencies, ims.dependency_path,
  * ims.dependency_cycles, ims.common_dependencies, ims.impacted_services,
- * ims.graph_cache_info).
+ * ims.graph_cache_info; for change management ims.change_neighbourhood,
+ * ims.change_collisions and ims.change_impacted_services).
  *
  * The graph is read from ims.ci / ims.ci_relation / ims.relation_type (or,
  * for as_of, from the history tables) through SPI and kept per backend as a
