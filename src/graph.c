@@ -2,7 +2,8 @@
  * graph.c — SQL-callable dependency-graph traversal over the CMDB
  * (ims.impacted, ims.dependencies, ims.dependency_path,
  * ims.dependency_cycles, ims.common_dependencies, ims.impacted_services,
- * ims.graph_cache_info).
+ * ims.graph_cache_info; for change management ims.change_neighbourhood,
+ * ims.change_collisions and ims.change_impacted_services).
  *
  * The graph is read from ims.ci / ims.ci_relation / ims.relation_type (or,
  * for as_of, from the history tables) through SPI and kept per backend as a
@@ -40,6 +41,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "portability/instr_time.h"
@@ -77,6 +79,10 @@ typedef struct GraphSlot
 	char	  **type_names;		/* sorted, as relation_type ORDER BY name */
 	uint8	   *propagates;
 	uint8	   *service;		/* per node: class business_service or below */
+	int32		nsvc;			/* business services with their names: */
+	int32	   *svc_node;		/* nsvc nodes, ascending */
+	uint32	   *svc_name;		/* nsvc offsets into svc_pool */
+	char	   *svc_pool;		/* their names, NUL-terminated */
 	uint32	   *nb_stamp;		/* change_neighbourhood scratch (lazily, n each) */
 	int32	   *nb_queue;
 	uint32		nb_epoch;
@@ -206,6 +212,12 @@ typedef struct NodeBuf
 	uint8	   *service;
 	int64		n,
 				cap;
+	/* business services and their names (first row of an id only) */
+	int64	   *svc_ids;
+	uint32	   *svc_off;
+	int64		nsvc,
+				svc_cap;
+	StringInfoData pool;
 } NodeBuf;
 
 typedef struct EdgeBuf
@@ -297,11 +309,19 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	nb.min_up = MemoryContextAllocHuge(tmp, sizeof(int32) * nb.cap);
 	nb.down = MemoryContextAllocHuge(tmp, nb.cap);
 	nb.service = MemoryContextAllocHuge(tmp, nb.cap);
+	nb.svc_cap = 256;
+	nb.svc_ids = MemoryContextAllocHuge(tmp, sizeof(int64) * nb.svc_cap);
+	nb.svc_off = MemoryContextAllocHuge(tmp, sizeof(uint32) * nb.svc_cap);
+	old = MemoryContextSwitchTo(tmp);
+	initStringInfo(&nb.pool);
+	MemoryContextSwitchTo(old);
 
 	/*
 	 * The fourth column flags business services: class business_service or
 	 * any class below it in the current ims.ci_class (changes to ims.ci_class
 	 * and to ims.ci.class touch ims.graph_version, so the flag follows them).
+	 * The fifth is the name of a business service (changes to ims.ci.name
+	 * touch ims.graph_version too), for the impact rows of a change.
 	 */
 #define SERVICE_CLASSES \
 	"WITH RECURSIVE svc(name) AS (SELECT 'business_service'::text UNION" \
@@ -310,14 +330,20 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	portal = open_cursor(key->has_as_of
 						 ? SERVICE_CLASSES
 						 "SELECT c.id, c.min_up, c.status OPERATOR(pg_catalog.=) 'down',"
-						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci c, sc"
+						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names),"
+						 "       CASE WHEN c.class OPERATOR(pg_catalog.=) ANY (sc.names) THEN c.name END"
+						 "  FROM ims.ci c, sc"
 						 "  WHERE c.valid_from OPERATOR(pg_catalog.<=) $1"
 						 " UNION ALL SELECT h.ci_id, h.min_up, h.status OPERATOR(pg_catalog.=) 'down',"
-						 "       h.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci_history h, sc"
+						 "       h.class OPERATOR(pg_catalog.=) ANY (sc.names),"
+						 "       CASE WHEN h.class OPERATOR(pg_catalog.=) ANY (sc.names) THEN h.name END"
+						 "  FROM ims.ci_history h, sc"
 						 "  WHERE h.valid OPERATOR(pg_catalog.@>) $1 ORDER BY 1"
 						 : SERVICE_CLASSES
 						 "SELECT c.id, c.min_up, c.status OPERATOR(pg_catalog.=) 'down',"
-						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names) FROM ims.ci c, sc ORDER BY c.id",
+						 "       c.class OPERATOR(pg_catalog.=) ANY (sc.names),"
+						 "       CASE WHEN c.class OPERATOR(pg_catalog.=) ANY (sc.names) THEN c.name END"
+						 "  FROM ims.ci c, sc ORDER BY c.id",
 						 key->has_as_of, key->as_of);
 	for (;;)
 	{
@@ -349,6 +375,30 @@ build_slot(GraphSlot *s, const GraphKey *key)
 			nb.down[nb.n] = !isnull && DatumGetBool(d);
 			d = SPI_getbinval(tup, td, 4, &isnull);
 			nb.service[nb.n] = !isnull && DatumGetBool(d);
+			d = SPI_getbinval(tup, td, 5, &isnull);
+			/* rows come by id: a duplicate id (as_of) keeps its first row */
+			if (!isnull && nb.service[nb.n] && (nb.n == 0 || nb.ids[nb.n - 1] != nb.ids[nb.n]))
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				if (nb.nsvc >= nb.svc_cap)
+				{
+					nb.svc_cap *= 2;
+					nb.svc_ids = repalloc_huge(nb.svc_ids, sizeof(int64) * nb.svc_cap);
+					nb.svc_off = repalloc_huge(nb.svc_off, sizeof(uint32) * nb.svc_cap);
+				}
+				if ((Size) nb.pool.len + VARSIZE_ANY_EXHDR(t) + 1 >= (Size) PG_UINT32_MAX)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("the names of the business services exceed 4 GB")));
+				nb.svc_ids[nb.nsvc] = nb.ids[nb.n];
+				nb.svc_off[nb.nsvc] = (uint32) nb.pool.len;
+				old = MemoryContextSwitchTo(tmp);
+				appendBinaryStringInfo(&nb.pool, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				appendStringInfoChar(&nb.pool, '\0');
+				MemoryContextSwitchTo(old);
+				nb.nsvc++;
+			}
 			nb.n++;
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -424,6 +474,23 @@ build_slot(GraphSlot *s, const GraphKey *key)
 
 		if (v >= 0)
 			s->service[v] = nb.service[i - 1];
+	}
+	/* the names of the business services, by node (= id) */
+	s->svc_node = MemoryContextAllocExtended(cxt, sizeof(int32) * ((Size) nb.nsvc + 1), MCXT_ALLOC_HUGE);
+	s->svc_name = MemoryContextAllocExtended(cxt, sizeof(uint32) * ((Size) nb.nsvc + 1), MCXT_ALLOC_HUGE);
+	s->svc_pool = MemoryContextAllocExtended(cxt, (Size) nb.pool.len + 1, MCXT_ALLOC_HUGE);
+	memcpy(s->svc_pool, nb.pool.data, nb.pool.len);
+	s->nsvc = 0;
+	for (i = 0; i < (uint64) nb.nsvc; i++)
+	{
+		int32		v = ims_graph_node(s->g, nb.svc_ids[i]);
+
+		if (v >= 0 && s->service[v])
+		{
+			s->svc_node[s->nsvc] = v;
+			s->svc_name[s->nsvc] = nb.svc_off[i];
+			s->nsvc++;
+		}
 	}
 	MemoryContextDelete(tmp);
 
@@ -931,15 +998,30 @@ service_hit_cmp(const void *a, const void *b)
 	return x->node < y->node ? -1 : (x->node > y->node ? 1 : 0);
 }
 
-/*
- * ims.impacted_services(ci_ids bigint[], max_depth int, rel_types text[],
- * as_of timestamptz) → TABLE(ci_id bigint, depth int): the impacted CIs the
- * cached graph flags as business services, by depth then id.  No lookup per
- * CI: the flag was read with the graph.
- */
-IMS_FUNCTION(ims_impacted_services);
-Datum
-ims_impacted_services(PG_FUNCTION_ARGS)
+/* the name of business service v (the graph read it with the flag) */
+static const char *
+service_name(const GraphSlot *s, int32 v)
+{
+	int32		lo = 0,
+				hi = s->nsvc - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (s->svc_node[mid] == v)
+			return s->svc_pool + s->svc_name[mid];
+		if (s->svc_node[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* impacted business services, by depth then id; with_names adds the name */
+static Datum
+impacted_services(FunctionCallInfo fcinfo, bool with_names)
 {
 	TraversalArgs a = {0};
 	TupleDesc	td;
@@ -952,10 +1034,15 @@ ims_impacted_services(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-	a.max_depth = arg_max_depth(fcinfo, 1);
-	arg_as_of(fcinfo, 3, &a);
+	if (with_names)
+		a.max_depth = -1;
+	else
+	{
+		a.max_depth = arg_max_depth(fcinfo, 1);
+		arg_as_of(fcinfo, 3, &a);
+	}
 	a.slot = graph_get(a.has_as_of, a.as_of);
-	a.type_ok = arg_types(fcinfo, 2, a.slot, true);
+	a.type_ok = with_names ? arg_types(fcinfo, 99, a.slot, true) : arg_types(fcinfo, 2, a.slot, true);
 	arg_starts(fcinfo, 0, &a);
 	g = a.slot->g;
 	count = ims_graph_impacted(g, a.starts, a.nstarts, a.max_depth, a.type_ok);
@@ -974,16 +1061,52 @@ ims_impacted_services(PG_FUNCTION_ARGS)
 	qsort(hits, nhits, sizeof(ServiceHit), service_hit_cmp);
 	for (i = 0; i < nhits; i++)
 	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int64GetDatum(g->ids[hits[i].node]);
 		values[1] = Int32GetDatum(hits[i].depth);
+		if (with_names)
+		{
+			const char *name = service_name(a.slot, hits[i].node);
+
+			if (name == NULL)
+				nulls[2] = true;
+			else
+				values[2] = CStringGetTextDatum(name);
+		}
 		tuplestore_putvalues(ts, td, values, nulls);
 		if ((i & 4095) == 4095)
 			CHECK_FOR_INTERRUPTS();
 	}
 	return (Datum) 0;
+}
+
+/*
+ * ims.impacted_services(ci_ids bigint[], max_depth int, rel_types text[],
+ * as_of timestamptz) → TABLE(ci_id bigint, depth int): the impacted CIs the
+ * cached graph flags as business services, by depth then id.  No lookup per
+ * CI: the flag was read with the graph.
+ */
+IMS_FUNCTION(ims_impacted_services);
+Datum
+ims_impacted_services(PG_FUNCTION_ARGS)
+{
+	return impacted_services(fcinfo, false);
+}
+
+/*
+ * ims.change_impacted_services(ci_ids bigint[]) → TABLE(ci_id bigint, depth
+ * int, name text): the business services impacted by the CIs (every
+ * propagating relation type, any depth, the current graph) with their names,
+ * by depth then id: the impact rows of ims.change_conflicts without one
+ * ims.ci lookup per service (the graph read the names with the flags).
+ */
+IMS_FUNCTION(ims_change_impacted_services);
+Datum
+ims_change_impacted_services(PG_FUNCTION_ARGS)
+{
+	return impacted_services(fcinfo, true);
 }
 
 typedef struct NbHit
@@ -1030,6 +1153,131 @@ nb_row(Tuplestorestate *ts, TupleDesc td, int64 start, int64 ci, int32 dist, int
 }
 
 /*
+ * The collision neighbourhood of one start node v: the CIs within depth steps
+ * upwards (what v depends on: dir 1, v itself dir 0) and downwards (what
+ * depends on v: dir 2), each once at its shortest distance (a tie goes to
+ * the dependency), sorted by node (= id).  Returns the count; *hits / *hcap
+ * is a growable buffer the caller keeps between calls.
+ */
+static int32
+nb_collect(GraphSlot *slot, int32 v, int32 depth, const uint8 *all_ok, NbHit **hits, int32 *hcap)
+{
+	ImsGraph   *g = slot->g;
+	int32		up,
+				nh = 0,
+				head,
+				tail,
+				level_end,
+				d,
+				i,
+				out;
+
+	if (slot->nb_stamp == NULL)
+	{
+		slot->nb_stamp = MemoryContextAllocExtended(slot->cxt, sizeof(uint32) * ((Size) g->n + 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		slot->nb_queue = MemoryContextAllocExtended(slot->cxt, sizeof(int32) * ((Size) g->n + 1),
+													MCXT_ALLOC_HUGE);
+		slot->nb_epoch = 0;
+	}
+
+	/* upwards: the dependency search of the core */
+	up = ims_graph_dependencies(g, &v, 1, depth, all_ok);
+	if (*hcap < up + 1)
+	{
+		int32		cap = Max(up + 1, *hcap * 2);
+
+		*hits = *hits ? repalloc_huge(*hits, sizeof(NbHit) * cap)
+			: palloc_extended(sizeof(NbHit) * cap, MCXT_ALLOC_HUGE);
+		*hcap = cap;
+	}
+	for (i = 0; i < up; i++)
+	{
+		int32		w = g->queue[i];
+
+		(*hits)[nh].node = w;
+		(*hits)[nh].dist = g->visit[w].dist;
+		(*hits)[nh].dir = g->visit[w].dist == 0 ? 0 : 1;
+		nh++;
+	}
+
+	/* downwards: breadth-first over incoming edges of every type */
+	if (++slot->nb_epoch == 0)
+	{
+		memset(slot->nb_stamp, 0, sizeof(uint32) * ((Size) g->n + 1));
+		slot->nb_epoch = 1;
+	}
+	slot->nb_stamp[v] = slot->nb_epoch;
+	slot->nb_queue[0] = v;
+	head = 0;
+	tail = 1;
+	for (d = 1; d <= depth && head < tail; d++)
+	{
+		level_end = tail;
+		for (; head < level_end; head++)
+		{
+			int32		u = slot->nb_queue[head];
+			uint32		e;
+
+			for (e = g->in_off[u]; e < g->in_off[u + 1]; e++)
+			{
+				int32		w = g->in_nbr[e];
+
+				if (slot->nb_stamp[w] == slot->nb_epoch)
+					continue;
+				slot->nb_stamp[w] = slot->nb_epoch;
+				slot->nb_queue[tail++] = w;
+				if (nh >= *hcap)
+				{
+					*hcap *= 2;
+					*hits = repalloc_huge(*hits, sizeof(NbHit) * *hcap);
+				}
+				(*hits)[nh].node = w;
+				(*hits)[nh].dist = d;
+				(*hits)[nh].dir = 2;
+				nh++;
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	/* each CI once, at its shortest distance, in id (= node) order */
+	qsort(*hits, nh, sizeof(NbHit), nb_hit_cmp);
+	out = 0;
+	for (i = 0; i < nh; i++)
+		if (i == 0 || (*hits)[i].node != (*hits)[i - 1].node)
+			(*hits)[out++] = (*hits)[i];
+	return out;
+}
+
+/* the distinct non-NULL ids of an int8[] argument, sorted; returns the count */
+static int32
+arg_sorted_ids(FunctionCallInfo fcinfo, int argno, int64 **out)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				i;
+	int32		n = 0,
+				k = 0;
+	int64	   *st;
+
+	deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	st = palloc(sizeof(int64) * (nelems + 1));
+	for (i = 0; i < nelems; i++)
+		if (!nulls[i])
+			st[n++] = DatumGetInt64(elems[i]);
+	if (n > 1)
+		qsort(st, n, sizeof(int64), int64_cmp);
+	for (i = 0; i < n; i++)
+		if (i == 0 || st[i] != st[i - 1])
+			st[k++] = st[i];
+	*out = st;
+	return k;
+}
+
+/*
  * ims.change_neighbourhood(ci_ids bigint[], max_depth int) → TABLE(start_ci
  * bigint, ci_id bigint, distance int, direction text): for every distinct
  * start CI, the CIs within max_depth steps over every relation type, upwards
@@ -1047,13 +1295,9 @@ ims_change_neighbourhood(PG_FUNCTION_ARGS)
 	Tuplestorestate *ts = srf_init(fcinfo, &td);
 	GraphSlot  *slot;
 	ImsGraph   *g;
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			nelems,
-				i;
+	int			i;
 	int64	   *st;
-	int32		nst = 0,
+	int32		nst,
 				depth,
 				si;
 	uint8	   *all_ok;
@@ -1063,111 +1307,239 @@ ims_change_neighbourhood(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
 	depth = PG_ARGISNULL(1) ? 0 : Max(PG_GETARG_INT32(1), 0);
-	arr = PG_GETARG_ARRAYTYPE_P(0);
-	deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
-	st = palloc(sizeof(int64) * (nelems + 1));
-	for (i = 0; i < nelems; i++)
-		if (!nulls[i])
-			st[nst++] = DatumGetInt64(elems[i]);
+	nst = arg_sorted_ids(fcinfo, 0, &st);
 	if (nst == 0)
 		return (Datum) 0;
-	qsort(st, nst, sizeof(int64), int64_cmp);
 
 	slot = graph_get(false, 0);
 	g = slot->g;
 	all_ok = palloc(slot->ntypes + 1);
 	memset(all_ok, 1, slot->ntypes + 1);
-	if (slot->nb_stamp == NULL)
-	{
-		slot->nb_stamp = MemoryContextAllocExtended(slot->cxt, sizeof(uint32) * ((Size) g->n + 1),
-													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		slot->nb_queue = MemoryContextAllocExtended(slot->cxt, sizeof(int32) * ((Size) g->n + 1),
-													MCXT_ALLOC_HUGE);
-		slot->nb_epoch = 0;
-	}
 
 	for (si = 0; si < nst; si++)
 	{
-		int32		v,
-					up,
-					nh = 0,
-					head,
-					tail,
-					level_end,
-					d;
+		int32		v = ims_graph_node(g, st[si]),
+					nh;
 
-		if (si > 0 && st[si] == st[si - 1])
-			continue;
-		v = ims_graph_node(g, st[si]);
 		if (v < 0)
 		{
 			nb_row(ts, td, st[si], st[si], 0, 0);
 			continue;
 		}
+		nh = nb_collect(slot, v, depth, all_ok, &hits, &hcap);
+		for (i = 0; i < nh; i++)
+			nb_row(ts, td, st[si], g->ids[hits[i].node], hits[i].dist, hits[i].dir);
+	}
+	return (Datum) 0;
+}
 
-		/* upwards: the dependency search of the core */
-		up = ims_graph_dependencies(g, &v, 1, depth, all_ok);
-		if (hcap < up + 1)
-		{
-			hcap = Max(up + 1, hcap * 2);
-			hits = hits ? repalloc_huge(hits, sizeof(NbHit) * hcap)
-				: palloc_extended(sizeof(NbHit) * hcap, MCXT_ALLOC_HUGE);
-		}
-		for (i = 0; i < up; i++)
-		{
-			int32		w = g->queue[i];
+/* a scheduled or implementing change overlapping the period, on one CI */
+typedef struct CollCand
+{
+	int64		ci;
+	int64		change;
+	int32		node;			/* -1: not in the graph */
+} CollCand;
 
-			hits[nh].node = w;
-			hits[nh].dist = g->visit[w].dist;
-			hits[nh].dir = g->visit[w].dist == 0 ? 0 : 1;
-			nh++;
-		}
+static int
+coll_cand_cmp(const void *a, const void *b)
+{
+	const CollCand *x = a,
+			   *y = b;
 
-		/* downwards: breadth-first over incoming edges of every type */
-		if (++slot->nb_epoch == 0)
-		{
-			memset(slot->nb_stamp, 0, sizeof(uint32) * ((Size) g->n + 1));
-			slot->nb_epoch = 1;
-		}
-		slot->nb_stamp[v] = slot->nb_epoch;
-		slot->nb_queue[0] = v;
-		head = 0;
-		tail = 1;
-		for (d = 1; d <= depth && head < tail; d++)
-		{
-			level_end = tail;
-			for (; head < level_end; head++)
-			{
-				int32		u = slot->nb_queue[head];
-				uint32		e;
+	if (x->ci != y->ci)
+		return x->ci < y->ci ? -1 : 1;
+	return x->change < y->change ? -1 : (x->change > y->change ? 1 : 0);
+}
 
-				for (e = g->in_off[u]; e < g->in_off[u + 1]; e++)
+/* a (start, other change) match: the CI of the other change and how far it is */
+typedef struct CollHit
+{
+	int64		change;
+	int64		ci;
+	int32		dist;
+	int32		dir;
+} CollHit;
+
+static int
+coll_hit_cmp(const void *a, const void *b)
+{
+	const CollHit *x = a,
+			   *y = b;
+
+	if (x->change != y->change)
+		return x->change < y->change ? -1 : 1;
+	if (x->dist != y->dist)
+		return x->dist < y->dist ? -1 : 1;
+	return x->ci < y->ci ? -1 : (x->ci > y->ci ? 1 : 0);
+}
+
+static SPIPlanPtr coll_plan = NULL;
+
+/*
+ * ims.change_collisions(change_id bigint, ci_ids bigint[], period tstzrange,
+ * max_depth int) → TABLE(ci_id bigint, other_change bigint, other_ci bigint,
+ * distance int, direction text): the scheduled or implementing changes other
+ * than change_id whose planned window overlaps period, on a CI within
+ * max_depth steps of one of ci_ids (the collision neighbourhood of
+ * ims.change_neighbourhood); one row per (start CI, other change) with the
+ * nearest CI of the other change (ties: the smaller id), by start CI, then
+ * other change.
+ *
+ * It looks for the candidates first (the GiST index on the planned windows
+ * of active changes: few), and then asks the cached graph whether their CIs
+ * lie in each start's neighbourhood (binary search in the sorted
+ * neighbourhood), instead of one ims.change_ci probe per neighbouring CI.
+ * The rows are those of the recursive SQL it replaced
+ * (test/pgtap/52_change_random.sql compares them).
+ */
+IMS_FUNCTION(ims_change_collisions);
+Datum
+ims_change_collisions(PG_FUNCTION_ARGS)
+{
+	TupleDesc	td;
+	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	GraphSlot  *slot;
+	ImsGraph   *g;
+	int64	   *st;
+	int32		nst,
+				depth,
+				si;
+	int64		i,
+				ncand;
+	CollCand   *cand;
+	CollHit    *found;
+	int64		nfound;
+	uint8	   *all_ok;
+	NbHit	   *hits = NULL;
+	int32		hcap = 0;
+	Datum		args[2];
+	char		argnulls[2] = {' ', ' '};
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return (Datum) 0;
+	depth = PG_ARGISNULL(3) ? 0 : Max(PG_GETARG_INT32(3), 0);
+	nst = arg_sorted_ids(fcinfo, 1, &st);
+	if (nst == 0)
+		return (Datum) 0;
+
+	/* the candidates: active changes overlapping the period, with their CIs */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (coll_plan == NULL)
+	{
+		Oid			types[2] = {TSTZRANGEOID, INT8OID};
+		SPIPlanPtr	p = SPI_prepare("SELECT occ.ci_id, o.id FROM ims.change_request o"
+						" JOIN ims.change_ci occ ON occ.change_id OPERATOR(pg_catalog.=) o.id"
+						" WHERE o.state OPERATOR(pg_catalog.=) ANY (ARRAY['scheduled', 'implement']::pg_catalog.text[])"
+						"   AND o.planned OPERATOR(pg_catalog.&&) $1"
+						"   AND o.id IS DISTINCT FROM $2", 2, types);
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		coll_plan = p;
+	}
+	args[0] = PG_GETARG_DATUM(2);
+	if (PG_ARGISNULL(0))
+	{
+		args[1] = (Datum) 0;
+		argnulls[1] = 'n';
+	}
+	else
+		args[1] = PG_GETARG_DATUM(0);
+	if (SPI_execute_plan(coll_plan, args, argnulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(SPI_result));
+	ncand = (int64) SPI_processed;
+	cand = MemoryContextAllocExtended(caller, sizeof(CollCand) * ((Size) ncand + 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < ncand; i++)
+	{
+		bool		isnull;
+
+		cand[i].ci = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		cand[i].change = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+	if (ncand == 0)
+		return (Datum) 0;
+	qsort(cand, ncand, sizeof(CollCand), coll_cand_cmp);
+
+	slot = graph_get(false, 0);
+	g = slot->g;
+	for (i = 0; i < ncand; i++)
+		cand[i].node = ims_graph_node(g, cand[i].ci);
+	all_ok = palloc(slot->ntypes + 1);
+	memset(all_ok, 1, slot->ntypes + 1);
+	found = palloc_extended(sizeof(CollHit) * ((Size) ncand + 1), MCXT_ALLOC_HUGE);
+
+	for (si = 0; si < nst; si++)
+	{
+		int32		v = ims_graph_node(g, st[si]);
+		int64		k;
+
+		nfound = 0;
+		if (v < 0)
+		{
+			/* not a CI (or not visible): its own 'self' row alone */
+			for (i = 0; i < ncand; i++)
+				if (cand[i].ci == st[si])
 				{
-					int32		w = g->in_nbr[e];
+					found[nfound].change = cand[i].change;
+					found[nfound].ci = cand[i].ci;
+					found[nfound].dist = 0;
+					found[nfound].dir = 0;
+					nfound++;
+				}
+		}
+		else
+		{
+			int32		nh = nb_collect(slot, v, depth, all_ok, &hits, &hcap);
 
-					if (slot->nb_stamp[w] == slot->nb_epoch)
-						continue;
-					slot->nb_stamp[w] = slot->nb_epoch;
-					slot->nb_queue[tail++] = w;
-					if (nh >= hcap)
+			for (i = 0; i < ncand; i++)
+			{
+				int32		lo = 0,
+							hi = nh - 1;
+
+				if (cand[i].node < 0)
+					continue;
+				while (lo <= hi)
+				{
+					int32		mid = lo + (hi - lo) / 2;
+
+					if (hits[mid].node == cand[i].node)
 					{
-						hcap *= 2;
-						hits = repalloc_huge(hits, sizeof(NbHit) * hcap);
+						found[nfound].change = cand[i].change;
+						found[nfound].ci = cand[i].ci;
+						found[nfound].dist = hits[mid].dist;
+						found[nfound].dir = hits[mid].dir;
+						nfound++;
+						break;
 					}
-					hits[nh].node = w;
-					hits[nh].dist = d;
-					hits[nh].dir = 2;
-					nh++;
+					if (hits[mid].node < cand[i].node)
+						lo = mid + 1;
+					else
+						hi = mid - 1;
 				}
 			}
-			CHECK_FOR_INTERRUPTS();
 		}
+		/* per other change the nearest CI (then the smaller id) */
+		qsort(found, nfound, sizeof(CollHit), coll_hit_cmp);
+		for (k = 0; k < nfound; k++)
+		{
+			static const char *const names[3] = {"self", "dependency", "dependent"};
+			Datum		values[5];
+			bool		nulls[5] = {false, false, false, false, false};
 
-		/* each CI once, at its shortest distance, in id (= node) order */
-		qsort(hits, nh, sizeof(NbHit), nb_hit_cmp);
-		for (i = 0; i < nh; i++)
-			if (i == 0 || hits[i].node != hits[i - 1].node)
-				nb_row(ts, td, st[si], g->ids[hits[i].node], hits[i].dist, hits[i].dir);
+			if (k > 0 && found[k].change == found[k - 1].change)
+				continue;
+			values[0] = Int64GetDatum(st[si]);
+			values[1] = Int64GetDatum(found[k].change);
+			values[2] = Int64GetDatum(found[k].ci);
+			values[3] = Int32GetDatum(found[k].dist);
+			values[4] = CStringGetTextDatum(names[found[k].dir]);
+			tuplestore_putvalues(ts, td, values, nulls);
+		}
+		CHECK_FOR_INTERRUPTS();
 	}
 	return (Datum) 0;
 }

@@ -152,7 +152,7 @@ COMMENT ON FUNCTION ims.graph_touch() IS 'Statement trigger: marks the dependenc
 
 CREATE TRIGGER graph_touch BEFORE INSERT OR DELETE OR TRUNCATE ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
-CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, class, status, min_up, valid_from ON ims.ci
+CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, name, class, status, min_up, valid_from ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 CREATE TRIGGER graph_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.ci_relation
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();

@@ -144,6 +144,19 @@ CREATE TABLE ims.change_lock (
 );
 COMMENT ON TABLE ims.change_lock IS 'Internal: one row per CI last guarded by a change entering scheduled or implement (serialises colliding changes; see doc/changes.md)';
 
+-- The rules version row: every statement that changes blackout windows,
+-- maintenance windows or approval policies updates it (statement trigger,
+-- below).  Scheduling takes a share lock on it and on ims.graph_version (the
+-- CMDB's version row), so a check never passes on a state that a concurrent,
+-- still uncommitted edit of those tables changes: the edit and the check
+-- serialise (see doc/changes.md, Concurrency).  Its content never changes;
+-- CREATE EXTENSION creates the row, so it is not dumped.
+CREATE TABLE ims.change_guard (
+    singleton bool PRIMARY KEY DEFAULT true CHECK (singleton)
+);
+INSERT INTO ims.change_guard VALUES (true);
+COMMENT ON TABLE ims.change_guard IS 'Internal: one row updated by every statement that changes blackout windows, maintenance windows or approval policies; scheduling a change share-locks it (see doc/changes.md, Concurrency)';
+
 SELECT pg_catalog.pg_extension_config_dump('ims.change_request', '');
 SELECT pg_catalog.pg_extension_config_dump('ims.change_ci', '');
 SELECT pg_catalog.pg_extension_config_dump('ims.approval_policy', 'WHERE NOT shipped');
@@ -188,6 +201,16 @@ RETURNS TABLE (start_ci bigint, ci_id bigint, distance int, direction text)
     LANGUAGE C STABLE PARALLEL SAFE ROWS 50;
 COMMENT ON FUNCTION ims.change_neighbourhood(bigint[], int) IS 'CIs within max_depth relation steps of the given CIs, upwards (dependency) and downwards (dependent), with the start CI and the distance: the collision neighbourhood of a change (by start, then CI id; computed from the cached graph)';
 
+-- The business services the CIs impact, with their names: the impact rows of
+-- ims.change_conflicts.  In C over the cached graph, which read the service
+-- flag and the name with the CIs (ims.impacted_services JOIN ims.ci cost one
+-- index probe per service: 859 for a change on two shared storage arrays).
+CREATE FUNCTION ims.change_impacted_services(ci_ids bigint[])
+RETURNS TABLE (ci_id bigint, depth int, name text)
+    AS 'MODULE_PATHNAME', 'ims_change_impacted_services'
+    LANGUAGE C STABLE PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION ims.change_impacted_services(bigint[]) IS 'The business services impacted by the CIs (any depth, relation types that propagate impact), with their names, by depth then id: ims.impacted_services plus the name, from the cached graph';
+
 -- The blackouts overlapping a period that apply to some of the CIs: global
 -- ones (ci_id NULL), class-scoped ones (per CI of that class or a subclass),
 -- service-scoped ones (per CI that is the service, that it depends on, or
@@ -229,26 +252,14 @@ COMMENT ON FUNCTION ims.change_blackouts(bigint[], tstzrange) IS 'Blackout windo
 -- (affected CI, other change), the nearest CI of the other change.
 CREATE FUNCTION ims.change_collisions(change_id bigint, ci_ids bigint[], period tstzrange, max_depth int)
 RETURNS TABLE (ci_id bigint, other_change bigint, other_ci bigint, distance int, direction text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    WITH nb AS MATERIALIZED (
-        SELECT * FROM ims.change_neighbourhood(change_collisions.ci_ids, change_collisions.max_depth)
-    ), hit AS MATERIALIZED (
-        -- index lookups: the changes on the neighbourhood, then those that are active and overlap
-        SELECT o.id, occ.ci_id
-          FROM ims.change_ci occ
-          JOIN LATERAL (SELECT r.id FROM ims.change_request r
-                         WHERE r.id OPERATOR(pg_catalog.=) occ.change_id
-                           AND r.state OPERATOR(pg_catalog.=) ANY (ARRAY['scheduled', 'implement'])
-                           AND r.planned OPERATOR(pg_catalog.&&) change_collisions.period) o ON true
-         WHERE occ.ci_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT DISTINCT nb.ci_id FROM nb))
-           AND o.id IS DISTINCT FROM change_collisions.change_id
-    )
-    SELECT DISTINCT ON (nb.start_ci, hit.id) nb.start_ci, hit.id, nb.ci_id, nb.distance, nb.direction
-      FROM hit JOIN nb ON nb.ci_id OPERATOR(pg_catalog.=) hit.ci_id
-     ORDER BY nb.start_ci, hit.id, nb.distance, nb.ci_id
-$$;
-COMMENT ON FUNCTION ims.change_collisions(bigint, bigint[], tstzrange, int) IS 'Scheduled or implementing changes other than change_id whose planned window overlaps the period on a CI within max_depth dependency steps of the given CIs';
+    AS 'MODULE_PATHNAME', 'ims_change_collisions'
+    LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+-- It finds the active changes overlapping the period first (the GiST index
+-- above; few even among thousands of scheduled changes) and asks the cached
+-- graph whether their CIs lie in each start's neighbourhood.  It replaced a
+-- SQL function that probed ims.change_ci once per neighbouring CI, and
+-- returns the same rows in the same order (test/pgtap/52_change_random.sql).
+COMMENT ON FUNCTION ims.change_collisions(bigint, bigint[], tstzrange, int) IS 'Scheduled or implementing changes other than change_id whose planned window overlaps the period on a CI within max_depth dependency steps of the given CIs: one row per (given CI, other change) with the nearest CI of the other change, by CI then change (computed from the cached graph)';
 
 -- Maintenance-window conflicts: affected CIs whose calendar is not open for
 -- the whole planned window.
@@ -445,12 +456,10 @@ BEGIN
 
     -- impacted business services (information only)
     RETURN QUERY
-        -- the class flag comes with the cached graph: one name lookup per service
-        SELECT 'impact'::text, false, ci.id, NULL::bigint,
-               pg_catalog.format('business service %s is impacted', ci.name)
-          FROM ims.impacted_services(cis) i
-          JOIN ims.ci ci ON ci.id OPERATOR(pg_catalog.=) i.ci_id
-         ORDER BY i.depth, ci.id;
+        -- the class flag and the name come with the cached graph (by depth, then id)
+        SELECT 'impact'::text, false, i.ci_id, NULL::bigint,
+               pg_catalog.format('business service %s is impacted', i.name)
+          FROM ims.change_impacted_services(cis) i;
 END
 $$;
 COMMENT ON FUNCTION ims.change_conflicts_of(ims.change_request) IS 'The conflicts of a change row as it is (or is about to be) stored; ims.change_conflicts(id) reads the row for you';
@@ -514,6 +523,15 @@ AS $$
 DECLARE
     n int;
 BEGIN
+    -- What the check reads besides other changes: the CMDB (relations, CI
+    -- status and class, classes) and the rules (blackouts, maintenance
+    -- windows, approval policies).  Their version rows are updated by every
+    -- statement that edits them; a share lock waits for such an edit in
+    -- flight (READ COMMITTED then checks with a snapshot that sees it) or
+    -- fails with 40001 when one committed after a REPEATABLE READ snapshot,
+    -- and keeps new edits waiting until this transaction ends.
+    PERFORM 1 FROM ims.graph_version FOR SHARE;
+    PERFORM 1 FROM ims.change_guard FOR SHARE;
     INSERT INTO ims.change_lock AS l (ci_id, change_id, locked_at)
     SELECT x.ci_id, change_lock_cis.change_id, pg_catalog.now()
       FROM (SELECT DISTINCT nb.ci_id FROM ims.change_neighbourhood(ci_ids, ims.change_collision_depth()) nb) x
@@ -524,7 +542,7 @@ BEGIN
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION ims.change_lock_cis(bigint, bigint[]) IS 'Internal: write the ims.change_lock rows of the CIs and their collision neighbourhood in sorted order (the concurrency guard of scheduling)';
+COMMENT ON FUNCTION ims.change_lock_cis(bigint, bigint[]) IS 'Internal: share-lock the CMDB and rules version rows (ims.graph_version, ims.change_guard), then write the ims.change_lock rows of the CIs and their collision neighbourhood in sorted order (the concurrency guard of scheduling)';
 
 REVOKE ALL ON FUNCTION ims.change_touch(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ims.change_invalidate_approvals(bigint, text) FROM PUBLIC;
@@ -756,6 +774,25 @@ COMMENT ON FUNCTION ims.approval_policy_check() IS 'Trigger on ims.approval_poli
 CREATE TRIGGER approval_policy_check BEFORE UPDATE OR DELETE ON ims.approval_policy
     FOR EACH ROW EXECUTE FUNCTION ims.approval_policy_check();
 
+-- Every statement that edits the rules the scheduling check reads marks them
+-- as changed (runs as the owner: nobody else writes ims.change_guard).
+CREATE FUNCTION ims.change_guard_touch() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE ims.change_guard SET singleton = true;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ims.change_guard_touch() IS 'Statement trigger on ims.blackout_window, ims.maintenance_window and ims.approval_policy: updates ims.change_guard, so the edit and a concurrent scheduling check serialise';
+
+CREATE TRIGGER change_guard_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.blackout_window
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.change_guard_touch();
+CREATE TRIGGER change_guard_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.maintenance_window
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.change_guard_touch();
+CREATE TRIGGER change_guard_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.approval_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.change_guard_touch();
+
 -- ---------------------------------------------------------------------------
 -- Privileges (row-level security per tenant: see doc/security.md)
 
@@ -825,7 +862,9 @@ DECLARE
     cis bigint[];
     need interval;
     horizon timestamptz;
-    busy tstzmultirange;
+    busy tstzrange[];
+    nbusy int;
+    bi int := 1;
     t timestamptz;
     w tstzrange;
     hit tstzrange;
@@ -843,13 +882,25 @@ BEGIN
         RAISE EXCEPTION 'change_next_slot needs a finite start and a non-negative horizon'
               USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- A bounded search: at most 100 years ahead (and at most 100,000 windows
+    -- crossed, below), so a mistyped horizon cannot keep a backend busy.
+    IF within OPERATOR(pg_catalog.>) interval '100 years' THEN
+        RAISE EXCEPTION 'change_next_slot searches at most 100 years ahead, not %', within
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Pass a shorter within (the default is 90 days).';
+    END IF;
     need := pg_catalog.upper(c.planned) OPERATOR(pg_catalog.-) pg_catalog.lower(c.planned);
     horizon := after OPERATOR(pg_catalog.+) within;
     SELECT pg_catalog.array_agg(cc.ci_id ORDER BY cc.ci_id) INTO cis
       FROM ims.change_ci cc WHERE cc.change_id OPERATOR(pg_catalog.=) c.id;
     cis := coalesce(cis, '{}');
 
-    busy := ims.change_busy(c, pg_catalog.tstzrange(after, horizon OPERATOR(pg_catalog.+) need));
+    -- the busy time as its ranges in ascending order (disjoint and not
+    -- adjacent: a multirange is normalised); the candidate start only moves
+    -- forward, so one pointer walks them once
+    busy := ARRAY(SELECT r FROM pg_catalog.unnest(ims.change_busy(c, pg_catalog.tstzrange(after, horizon OPERATOR(pg_catalog.+) need))) AS r
+                   ORDER BY pg_catalog.lower(r));
+    nbusy := pg_catalog.cardinality(busy);
 
     -- Jump from window to window: to the next maintenance opening, past the
     -- busy range a candidate hits, or past the end of a window that is too short.
@@ -863,9 +914,15 @@ BEGIN
         w := ims.change_window_next(cis, t, need, horizon);
         EXIT WHEN w IS NULL OR pg_catalog.lower(w) OPERATOR(pg_catalog.>=) horizon;
         t := pg_catalog.lower(w);
-        SELECT r INTO hit FROM pg_catalog.unnest(busy) AS r
-         WHERE r OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(t, t OPERATOR(pg_catalog.+) need)
-         ORDER BY pg_catalog.lower(r) LIMIT 1;
+        -- skip the busy ranges that end at or before t; the next one hits
+        -- the candidate [t, t + need) when it starts before its end
+        WHILE bi OPERATOR(pg_catalog.<=) nbusy
+              AND NOT (busy[bi] OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(t, NULL)) LOOP
+            bi := bi OPERATOR(pg_catalog.+) 1;
+        END LOOP;
+        hit := CASE WHEN bi OPERATOR(pg_catalog.<=) nbusy
+                         AND busy[bi] OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(t, t OPERATOR(pg_catalog.+) need)
+                    THEN busy[bi] END;
         IF hit IS NOT NULL THEN
             t := pg_catalog.upper(hit) OPERATOR(pg_catalog.+)
                  CASE WHEN pg_catalog.upper_inc(hit) THEN interval '1 microsecond' ELSE interval '0' END;

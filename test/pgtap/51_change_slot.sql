@@ -5,7 +5,7 @@
 -- (a different code path: the conflict checks themselves).  All boundaries
 -- are whole minutes, so the true answer lies on the grid.
 BEGIN;
-SELECT plan(29);
+SELECT plan(32);
 
 -- CMDB: web -> app -> db (web depends on app, app on db); other stands alone.
 INSERT INTO ims.ci_class (name, parent) VALUES ('slot_class', NULL), ('slot_sub', 'slot_class') ON CONFLICT DO NOTHING;
@@ -187,6 +187,29 @@ BEGIN
 END $$;
 SELECT is(slot, brute, format('random scenario %s (from %s): next_slot equals brute force', seed, after))
   FROM rnd ORDER BY seed;
+
+-- Long horizons are bounded: more than 100 years is refused (22023); a
+-- search across 2,000 busy weeks (the only window, Saturday 00:00-03:00, is
+-- taken by a scheduled change every week from 2030 to 2068) walks the busy
+-- periods once and finds the first free Saturday after them.
+SELECT throws_ok(format('SELECT ims.change_next_slot(%s, %L, %L)', :tgt, '2030-01-07 00:00+00', '101 years'),
+                 '22023', NULL, 'a horizon over 100 years is refused (22023)');
+INSERT INTO ims.ci (name, class) VALUES ('s-lonely', 'slot_class') RETURNING id AS lonely \gset
+INSERT INTO ims.change_request (title, type, risk, planned)
+VALUES ('slot long', 'standard', 'low', '[2030-01-01 00:00+00,2030-01-01 02:00+00)') RETURNING id AS lng \gset
+INSERT INTO ims.change_ci VALUES (:lng, :lonely);
+INSERT INTO ims.maintenance_window (ci_id, cal) VALUES (:lonely, 'tz UTC; sat 00:00-03:00');
+SET LOCAL session_replication_role = replica;
+INSERT INTO ims.change_request (title, type, risk, state, requested_by, planned)
+SELECT 'slot busy ' || k, 'standard', 'low', 'scheduled', current_user,
+       tstzrange(timestamptz '2030-01-11 23:00+00' + k * interval '7 days', timestamptz '2030-01-12 02:00+00' + k * interval '7 days')
+  FROM generate_series(0, 1999) k;
+INSERT INTO ims.change_ci SELECT id, :lonely FROM ims.change_request WHERE title LIKE 'slot busy %';
+SET LOCAL session_replication_role = origin;
+SELECT is(ims.change_next_slot(:lng, '2030-01-07 00:00+00', '100 years'), '[2068-05-12 00:00+00,2068-05-12 02:00+00)'::tstzrange,
+          'across 2,000 busy weeks: the first free Saturday after them');
+SELECT is(ims.change_next_slot(:lng, '2030-01-07 00:00+00', '38 years'), NULL::tstzrange,
+          '... and NULL when the horizon ends before it');
 
 SELECT * FROM finish();
 ROLLBACK;
