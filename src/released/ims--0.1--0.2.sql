@@ -115,3 +115,249 @@ COMMENT ON FUNCTION ims._kpi_mark_dirty_gate() IS 'AFTER UPDATE trigger of ims.i
 DROP TRIGGER incident_95_kpi_update ON ims.incident;
 CREATE TRIGGER incident_95_kpi_update AFTER UPDATE ON ims.incident
     FOR EACH ROW EXECUTE FUNCTION ims._kpi_mark_dirty_gate();
+
+-- ---------------------------------------------------------------------------
+-- Change management: collisions and impact rows from the cached graph;
+-- scheduling serialises with CMDB and rules edits (ims.change_guard);
+-- change_next_slot bounded to 100 years and linear in the busy periods.
+DROP TRIGGER graph_touch_update ON ims.ci;
+CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, name, class, status, min_up, valid_from ON ims.ci
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+
+CREATE TABLE ims.change_guard (
+    singleton bool PRIMARY KEY DEFAULT true CHECK (singleton)
+);
+INSERT INTO ims.change_guard VALUES (true);
+COMMENT ON TABLE ims.change_guard IS 'Internal: one row updated by every statement that changes blackout windows, maintenance windows or approval policies; scheduling a change share-locks it (see doc/changes.md, Concurrency)';
+
+CREATE FUNCTION ims.change_impacted_services(ci_ids bigint[])
+RETURNS TABLE (ci_id bigint, depth int, name text)
+    AS 'MODULE_PATHNAME', 'ims_change_impacted_services'
+    LANGUAGE C STABLE PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION ims.change_impacted_services(bigint[]) IS 'The business services impacted by the CIs (any depth, relation types that propagate impact), with their names, by depth then id: ims.impacted_services plus the name, from the cached graph';
+
+
+CREATE OR REPLACE FUNCTION ims.change_collisions(change_id bigint, ci_ids bigint[], period tstzrange, max_depth int)
+RETURNS TABLE (ci_id bigint, other_change bigint, other_ci bigint, distance int, direction text)
+    AS 'MODULE_PATHNAME', 'ims_change_collisions'
+    LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION ims.change_collisions(bigint, bigint[], tstzrange, int) IS 'Scheduled or implementing changes other than change_id whose planned window overlaps the period on a CI within max_depth dependency steps of the given CIs: one row per (given CI, other change) with the nearest CI of the other change, by CI then change (computed from the cached graph)';
+
+CREATE OR REPLACE FUNCTION ims.change_conflicts_of(c ims.change_request)
+RETURNS TABLE (kind text, blocking bool, ci_id bigint, other_change bigint, detail text)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    pol ims.approval_policy;
+    n_ok int;
+    emergency_ok bool := false;
+    cis bigint[];
+    depth int := ims.change_collision_depth();
+BEGIN
+    IF c.id IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(cc.ci_id ORDER BY cc.ci_id) INTO cis
+      FROM ims.change_ci cc WHERE cc.change_id OPERATOR(pg_catalog.=) c.id;
+    cis := coalesce(cis, '{}');
+
+    -- approvals
+    SELECT p.* INTO pol FROM ims.approval_policy p
+     WHERE p.type OPERATOR(pg_catalog.=) c.type AND p.risk OPERATOR(pg_catalog.=) c.risk
+     ORDER BY p.shipped LIMIT 1;
+    SELECT pg_catalog.count(DISTINCT a.approver)::int INTO n_ok FROM ims.change_approval a
+     WHERE a.change_id OPERATOR(pg_catalog.=) c.id AND a.invalidated_at IS NULL
+       AND a.decision OPERATOR(pg_catalog.=) 'approved';
+    IF pol.type IS NULL THEN
+        RETURN QUERY SELECT 'missing_approval'::text, true, NULL::bigint, NULL::bigint,
+            pg_catalog.format('no approval policy for %s changes of %s risk', c.type, c.risk);
+    ELSIF n_ok OPERATOR(pg_catalog.<) pol.min_approvals THEN
+        RETURN QUERY SELECT 'missing_approval'::text, true, NULL::bigint, NULL::bigint,
+            pg_catalog.format('%s of %s required approvals by %s (%s change, %s risk)',
+                              n_ok, pol.min_approvals, pol.approver_role, c.type, c.risk);
+    ELSE
+        emergency_ok := pol.emergency AND c.type OPERATOR(pg_catalog.=) 'emergency' AND n_ok OPERATOR(pg_catalog.>) 0;
+    END IF;
+    RETURN QUERY
+        SELECT 'rejected'::text, true, NULL::bigint, NULL::bigint,
+               pg_catalog.format('rejected by %s%s', a.approver,
+                                 coalesce(': ' OPERATOR(pg_catalog.||) a.comment, ''))
+          FROM ims.change_approval a
+         WHERE a.change_id OPERATOR(pg_catalog.=) c.id AND a.invalidated_at IS NULL
+           AND a.decision OPERATOR(pg_catalog.=) 'rejected'
+         ORDER BY a.decided_at, a.id;
+
+    -- retired CIs
+    RETURN QUERY
+        SELECT 'retired_ci'::text, true, ci.id, NULL::bigint,
+               pg_catalog.format('%s is retired', ci.name)
+          FROM ims.ci ci WHERE ci.id OPERATOR(pg_catalog.=) ANY (cis)
+           AND ci.status OPERATOR(pg_catalog.=) 'retired'
+         ORDER BY ci.id;
+
+    -- the window and everything that depends on it
+    IF c.planned IS NULL THEN
+        RETURN QUERY SELECT 'no_window'::text, true, NULL::bigint, NULL::bigint,
+            'the change has no planned window'::text;
+    ELSE
+        RETURN QUERY
+            SELECT 'blackout'::text, NOT emergency_ok, h.ci_id, NULL::bigint,
+                   pg_catalog.format('blackout "%s" %s (%s)%s', b.name, b.period, h.scope,
+                                     CASE WHEN emergency_ok THEN ', passed with an emergency approval' ELSE '' END)
+              FROM ims.change_blackouts(cis, c.planned) h
+              JOIN ims.blackout_window b ON b.id OPERATOR(pg_catalog.=) h.blackout_id
+             ORDER BY pg_catalog.lower(b.period), b.id, h.ci_id;
+
+        RETURN QUERY
+            SELECT 'collision'::text, true, k.ci_id, k.other_change,
+                   pg_catalog.format('%s (%s, %s) on %s%s', o.number, o.state, o.planned, oci.name,
+                       CASE k.direction WHEN 'self' THEN ''
+                            WHEN 'dependency' THEN pg_catalog.format(', which %s depends on', sci.name)
+                            ELSE pg_catalog.format(', which depends on %s', sci.name) END)
+              FROM ims.change_collisions(c.id, cis, c.planned, depth) k
+              JOIN ims.change_request o ON o.id OPERATOR(pg_catalog.=) k.other_change
+              JOIN ims.ci oci ON oci.id OPERATOR(pg_catalog.=) k.other_ci
+              JOIN ims.ci sci ON sci.id OPERATOR(pg_catalog.=) k.ci_id
+             ORDER BY k.ci_id, k.other_change;
+
+        -- maintenance windows (added with the calendar type)
+        RETURN QUERY SELECT * FROM ims.change_window_conflicts(c.id, cis, c.planned);
+    END IF;
+
+    -- impacted business services (information only)
+    RETURN QUERY
+        -- the class flag and the name come with the cached graph (by depth, then id)
+        SELECT 'impact'::text, false, i.ci_id, NULL::bigint,
+               pg_catalog.format('business service %s is impacted', i.name)
+          FROM ims.change_impacted_services(cis) i;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ims.change_lock_cis(change_id bigint, ci_ids bigint[]) RETURNS int
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n int;
+BEGIN
+    -- What the check reads besides other changes: the CMDB (relations, CI
+    -- status and class, classes) and the rules (blackouts, maintenance
+    -- windows, approval policies).  Their version rows are updated by every
+    -- statement that edits them; a share lock waits for such an edit in
+    -- flight (READ COMMITTED then checks with a snapshot that sees it) or
+    -- fails with 40001 when one committed after a REPEATABLE READ snapshot,
+    -- and keeps new edits waiting until this transaction ends.
+    PERFORM 1 FROM ims.graph_version FOR SHARE;
+    PERFORM 1 FROM ims.change_guard FOR SHARE;
+    INSERT INTO ims.change_lock AS l (ci_id, change_id, locked_at)
+    SELECT x.ci_id, change_lock_cis.change_id, pg_catalog.now()
+      FROM (SELECT DISTINCT nb.ci_id FROM ims.change_neighbourhood(ci_ids, ims.change_collision_depth()) nb) x
+     ORDER BY x.ci_id
+    ON CONFLICT ON CONSTRAINT change_lock_pkey
+    DO UPDATE SET change_id = EXCLUDED.change_id, locked_at = EXCLUDED.locked_at;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ims.change_lock_cis(bigint, bigint[]) IS 'Internal: share-lock the CMDB and rules version rows (ims.graph_version, ims.change_guard), then write the ims.change_lock rows of the CIs and their collision neighbourhood in sorted order (the concurrency guard of scheduling)';
+
+CREATE FUNCTION ims.change_guard_touch() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE ims.change_guard SET singleton = true;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ims.change_guard_touch() IS 'Statement trigger on ims.blackout_window, ims.maintenance_window and ims.approval_policy: updates ims.change_guard, so the edit and a concurrent scheduling check serialise';
+CREATE TRIGGER change_guard_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.blackout_window
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.change_guard_touch();
+CREATE TRIGGER change_guard_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.maintenance_window
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.change_guard_touch();
+CREATE TRIGGER change_guard_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.approval_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.change_guard_touch();
+
+CREATE OR REPLACE FUNCTION ims.change_next_slot(change_id bigint, after timestamptz DEFAULT pg_catalog.now(),
+                                     within interval DEFAULT '90 days')
+RETURNS tstzrange
+    LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
+AS $$
+DECLARE
+    c ims.change_request;
+    cis bigint[];
+    need interval;
+    horizon timestamptz;
+    busy tstzrange[];
+    nbusy int;
+    bi int := 1;
+    t timestamptz;
+    w tstzrange;
+    hit tstzrange;
+    steps int := 0;
+BEGIN
+    SELECT * INTO c FROM ims.change_request r WHERE r.id OPERATOR(pg_catalog.=) change_id;
+    IF c.id IS NULL THEN
+        RAISE EXCEPTION 'change % does not exist', change_id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.planned IS NULL THEN
+        RAISE EXCEPTION 'change % has no planned window to take the length from', c.number
+              USING ERRCODE = 'IM004', HINT = 'Set planned to a window of the length the change needs.';
+    END IF;
+    IF within OPERATOR(pg_catalog.<) interval '0' OR after::text OPERATOR(pg_catalog.=) ANY (ARRAY['infinity', '-infinity']) THEN
+        RAISE EXCEPTION 'change_next_slot needs a finite start and a non-negative horizon'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A bounded search: at most 100 years ahead (and at most 100,000 windows
+    -- crossed, below), so a mistyped horizon cannot keep a backend busy.
+    IF within OPERATOR(pg_catalog.>) interval '100 years' THEN
+        RAISE EXCEPTION 'change_next_slot searches at most 100 years ahead, not %', within
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Pass a shorter within (the default is 90 days).';
+    END IF;
+    need := pg_catalog.upper(c.planned) OPERATOR(pg_catalog.-) pg_catalog.lower(c.planned);
+    horizon := after OPERATOR(pg_catalog.+) within;
+    SELECT pg_catalog.array_agg(cc.ci_id ORDER BY cc.ci_id) INTO cis
+      FROM ims.change_ci cc WHERE cc.change_id OPERATOR(pg_catalog.=) c.id;
+    cis := coalesce(cis, '{}');
+
+    -- the busy time as its ranges in ascending order (disjoint and not
+    -- adjacent: a multirange is normalised); the candidate start only moves
+    -- forward, so one pointer walks them once
+    busy := ARRAY(SELECT r FROM pg_catalog.unnest(ims.change_busy(c, pg_catalog.tstzrange(after, horizon OPERATOR(pg_catalog.+) need))) AS r
+                   ORDER BY pg_catalog.lower(r));
+    nbusy := pg_catalog.cardinality(busy);
+
+    -- Jump from window to window: to the next maintenance opening, past the
+    -- busy range a candidate hits, or past the end of a window that is too short.
+    t := after;
+    LOOP
+        steps := steps OPERATOR(pg_catalog.+) 1;
+        IF steps OPERATOR(pg_catalog.>) 100000 THEN
+            RAISE EXCEPTION 'change_next_slot gave up after % steps', steps OPERATOR(pg_catalog.-) 1
+                  USING ERRCODE = 'program_limit_exceeded';
+        END IF;
+        w := ims.change_window_next(cis, t, need, horizon);
+        EXIT WHEN w IS NULL OR pg_catalog.lower(w) OPERATOR(pg_catalog.>=) horizon;
+        t := pg_catalog.lower(w);
+        -- skip the busy ranges that end at or before t; the next one hits
+        -- the candidate [t, t + need) when it starts before its end
+        WHILE bi OPERATOR(pg_catalog.<=) nbusy
+              AND NOT (busy[bi] OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(t, NULL)) LOOP
+            bi := bi OPERATOR(pg_catalog.+) 1;
+        END LOOP;
+        hit := CASE WHEN bi OPERATOR(pg_catalog.<=) nbusy
+                         AND busy[bi] OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(t, t OPERATOR(pg_catalog.+) need)
+                    THEN busy[bi] END;
+        IF hit IS NOT NULL THEN
+            t := pg_catalog.upper(hit) OPERATOR(pg_catalog.+)
+                 CASE WHEN pg_catalog.upper_inc(hit) THEN interval '1 microsecond' ELSE interval '0' END;
+            CONTINUE;
+        END IF;
+        IF pg_catalog.upper(w) OPERATOR(pg_catalog.-) t OPERATOR(pg_catalog.>=) need THEN
+            RETURN pg_catalog.tstzrange(t, t OPERATOR(pg_catalog.+) need);
+        END IF;
+        t := pg_catalog.upper(w);
+    END LOOP;
+    RAISE NOTICE 'no free window of % for change % between % and %', need, c.number, after, horizon;
+    RETURN NULL;
+END
+$$;
