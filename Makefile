@@ -58,6 +58,9 @@ EXTRA_CLEAN = $(DATA_built) test/unit/bin results regression.diffs regression.ou
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# no automatic header dependencies in PGXS builds: rebuild on any header change
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) $(EXTENSION).control
 	@{ echo "-- ims $(EXTVERSION): generated from src/sql/*.sql by make; edit the pieces, not this file."; \
 	   printf '%s\n' '\echo Use "CREATE EXTENSION ims" to load this file. \quit'; \

@@ -155,6 +155,23 @@ SELECT count(*) AS fw_relation_versions FROM ims.ci_relation_history WHERE targe
 SELECT * FROM pg_temp.show_dependencies(pg_temp.cis('lb'), 1);
 SELECT ci_id, depth, via FROM ims.dependencies(ARRAY[9002::bigint], 1, NULL, '2026-06-01') ORDER BY ci_id;
 
+-- relation types are kept with their periods too: connects_to propagates
+-- impact from now on, but not in the graph as of 2026-06-01
+UPDATE ims.relation_type SET propagates_impact = true WHERE name = 'connects_to';
+SELECT name, propagates_impact, lower(valid) AS valid_from, upper(valid) <= now() AS closed
+  FROM ims.relation_type_history ORDER BY lower(valid);
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('db'), 1);
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('db'), 1, NULL, '2026-06-01');
+UPDATE ims.relation_type SET propagates_impact = false WHERE name = 'connects_to';
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('db'), 1);
+-- a type created now did not exist then
+INSERT INTO ims.relation_type (name, inverse_name) VALUES ('rt_feeds', 'rt_fed_by');
+SELECT count(*) FROM ims.impacted(pg_temp.cis('db'), 1, '{rt_feeds}');
+SELECT count(*) FROM ims.impacted(pg_temp.cis('db'), 1, '{rt_feeds}', '2026-06-01');
+DELETE FROM ims.relation_type WHERE name = 'rt_feeds';
+SELECT count(*) FROM ims.impacted(pg_temp.cis('db'), 1, '{rt_feeds}');
+SELECT name, lower(valid) > '2026-06-01' AS created_later FROM ims.relation_type_history WHERE name = 'rt_feeds';
+
 -- 13. the cache: one current graph, 12 bytes of adjacency per relation, reused
 SELECT count(*) FROM ims.impacted(pg_temp.cis('san'));
 SELECT count(*) FROM ims.impacted(pg_temp.cis('db'));

@@ -49,6 +49,30 @@ SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
 SELECT id, name, status, tenant FROM ims.ci WHERE id BETWEEN 7001 AND 7003 ORDER BY id;
 RESET ROLE;
 
+-- The tenant map and role memberships decide what the graph shows, so a
+-- change to either drops the cached graph of the same role and session.
+SET ROLE ims_rt_alice;
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+INSERT INTO ims.tenant_member (role, tenant) VALUES ('ims_rt_acme', 'globex');
+SET ROLE ims_rt_alice;
+SELECT ims.current_tenants();
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+DELETE FROM ims.tenant_member WHERE role = 'ims_rt_acme' AND tenant = 'globex';
+SET ROLE ims_rt_alice;
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+GRANT ims_rt_globex TO ims_rt_alice;
+SET ROLE ims_rt_alice;
+SELECT ims.current_tenants();
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+REVOKE ims_rt_globex FROM ims_rt_alice;
+SET ROLE ims_rt_alice;
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+
 -- Clean up (history rows written by the triggers included).
 DELETE FROM ims.ci_relation WHERE source_id BETWEEN 7001 AND 7003;
 DELETE FROM ims.ci WHERE id BETWEEN 7001 AND 7003;

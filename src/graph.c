@@ -47,9 +47,11 @@
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -67,6 +69,7 @@ typedef struct GraphKey
 	bool		has_as_of;
 	TimestampTz as_of;
 	Oid			outer_userid;	/* the role ims.current_tenants() filters for (SET ROLE) */
+	uint64		roles_epoch;	/* role catalog changes seen by this backend */
 } GraphKey;
 
 typedef struct GraphSlot
@@ -97,6 +100,21 @@ static GraphSlot slots[NSLOTS];
 static uint64 graph_builds = 0;
 static SPIPlanPtr version_plan = NULL;
 
+/*
+ * Which tenants a role sees (ims.current_tenants(), hence row-level security
+ * on the CMDB) depends on role memberships and role attributes as well as on
+ * ims.tenant_member (whose changes touch ims.graph_version).  GRANT, REVOKE,
+ * ALTER ROLE and DROP ROLE change catalogs only, so the cache key carries a
+ * counter that their invalidation messages advance.
+ */
+static uint64 roles_epoch = 0;
+
+static void
+graph_roles_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	roles_epoch++;
+}
+
 static void
 graph_check_interrupts(void)
 {
@@ -124,16 +142,44 @@ slot_free(GraphSlot *s)
 	memset(s, 0, sizeof(GraphSlot));
 }
 
+/*
+ * Memory for the rows of ims.impacted and ims.dependencies.  Their
+ * tuplestores allocate here instead of in the query's memory: the executor
+ * frees every row (tuplestore_end), and the freed chunks serve the next
+ * call, so a large closure does not fault tens of megabytes of fresh pages
+ * into the process and unmap them again on every call (a fifth of the CPU
+ * time of a 300,000-row closure).  At the end of a transaction no tuplestore
+ * is left (holdable cursors copy their rows before commit); after an abort,
+ * or when the kept memory exceeds the cached graphs' own, it is released.
+ */
+static MemoryContext result_cxt = NULL;
+
+static MemoryContext
+result_context(void)
+{
+	if (result_cxt == NULL)
+		result_cxt = AllocSetContextCreate(TopMemoryContext, "ims graph results", ALLOCSET_DEFAULT_SIZES);
+	return result_cxt;
+}
+
 /* Transaction end: graphs that saw this transaction's own changes go. */
 static void
 graph_xact_callback(XactEvent event, void *arg)
 {
 	int			i;
+	Size		keep = (Size) work_mem * 1024;
 
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
 		event != XACT_EVENT_PREPARE)
 		return;
+	for (i = 0; i < NSLOTS; i++)
+		if (slots[i].used && !slots[i].key.own && slots[i].cxt)
+			keep = Max(keep, MemoryContextMemAllocated(slots[i].cxt, true));
+	if (result_cxt != NULL &&
+		(event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		 MemoryContextMemAllocated(result_cxt, true) > keep))
+		MemoryContextReset(result_cxt);
 	for (i = 0; i < NSLOTS; i++)
 		if (slots[i].used && slots[i].key.own)
 			slot_free(&slots[i]);
@@ -146,6 +192,9 @@ ims_graph_init(void)
 {
 	ims_graph_interrupt_hook = graph_check_interrupts;
 	RegisterXactCallback(graph_xact_callback, NULL);
+	CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, graph_roles_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, graph_roles_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, graph_roles_changed, (Datum) 0);
 }
 
 static bool
@@ -155,7 +204,7 @@ key_equal(const GraphKey *a, const GraphKey *b)
 		a->has_as_of != b->has_as_of)
 		return false;
 	/* ims.current_tenants() looks at the SET ROLE role (doc/security.md) */
-	if (a->outer_userid != b->outer_userid)
+	if (a->outer_userid != b->outer_userid || a->roles_epoch != b->roles_epoch)
 		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
 		return false;
@@ -201,6 +250,7 @@ current_key(GraphKey *key, bool has_as_of, TimestampTz as_of)
 	key->has_as_of = has_as_of;
 	key->as_of = has_as_of ? as_of : 0;
 	key->outer_userid = GetOuterUserId();
+	key->roles_epoch = roles_epoch;
 }
 
 /* growable arrays for the build */
@@ -280,9 +330,23 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	cxt = AllocSetContextCreate(TopTransactionContext, "ims graph cache", ALLOCSET_DEFAULT_SIZES);
 	tmp = AllocSetContextCreate(cxt, "ims graph build", ALLOCSET_DEFAULT_SIZES);
 
-	/* relation types */
-	if (SPI_execute("SELECT name, propagates_impact FROM ims.relation_type ORDER BY name COLLATE \"C\"",
-					true, 0) != SPI_OK_SELECT)
+	/* relation types (as_of: the versions valid then, from the history too) */
+	if (key->has_as_of)
+	{
+		Oid			argtypes[1] = {TIMESTAMPTZOID};
+		Datum		values[1] = {TimestampTzGetDatum(key->as_of)};
+
+		if (SPI_execute_with_args("SELECT t.name, t.propagates_impact FROM ("
+								  " SELECT name, propagates_impact FROM ims.relation_type"
+								  "  WHERE valid_from OPERATOR(pg_catalog.<=) $1"
+								  " UNION ALL SELECT name, propagates_impact FROM ims.relation_type_history"
+								  "  WHERE valid OPERATOR(pg_catalog.@>) $1) t"
+								  " ORDER BY t.name COLLATE \"C\"",
+								  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading ims.relation_type failed");
+	}
+	else if (SPI_execute("SELECT name, propagates_impact FROM ims.relation_type ORDER BY name COLLATE \"C\"",
+						 true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading ims.relation_type failed");
 	s->ntypes = (int) SPI_processed;
 	if (s->ntypes > 65535)
@@ -442,7 +506,7 @@ build_slot(GraphSlot *s, const GraphKey *key)
 			d = SPI_getbinval(tup, td, 3, &isnull);
 			ti = type_index(s, DatumGetTextPP(d), &last);
 			if (ti < 0)
-				continue;		/* a type since deleted (as_of) */
+				continue;		/* as_of: a type that did not exist then */
 			eb.type[eb.m] = (uint16) ti;
 			d = SPI_getbinval(tup, td, 1, &isnull);
 			eb.src[eb.m] = DatumGetInt64(d);
@@ -602,6 +666,12 @@ arg_types(FunctionCallInfo fcinfo, int argno, GraphSlot *s, bool propagating_onl
 			if (nulls[i])
 				continue;
 			ti = type_index(s, DatumGetTextPP(elems[i]), &last);
+			if (ti < 0 && s->key.has_as_of)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("relation type \"%s\" did not exist at %s", TextDatumGetCString(elems[i]),
+								timestamptz_to_str(s->key.as_of)),
+						 errhint("as_of answers with the relation types of that moment (ims.relation_type and ims.relation_type_history).")));
 			if (ti < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -654,24 +724,45 @@ arg_starts(FunctionCallInfo fcinfo, int argno, TraversalArgs *a)
 			a->starts[a->nstarts++] = node_of(a, DatumGetInt64(elems[i]));
 }
 
-static Tuplestorestate *
-srf_init(FunctionCallInfo fcinfo, TupleDesc *desc)
+static void
+srf_check(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext old;
-	TupleDesc	td;
-	Tuplestorestate *ts;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-valued function called in context that cannot accept a set")));
+}
+
+/*
+ * The result tuplestore.  It keeps work_mem in memory, or more when the
+ * caller knows the result (rows of about row_bytes each) and it fits in
+ * mem_cap bytes: a closure no larger than the cached graph (which the
+ * backend holds anyway) is not written to a temporary file.
+ */
+static Tuplestorestate *
+srf_init_sized(FunctionCallInfo fcinfo, TupleDesc *desc, double rows, double row_bytes, double mem_cap,
+			   bool kept_memory)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	TupleDesc	td;
+	Tuplestorestate *ts;
+	int			kbytes = work_mem;
+	double		need = rows * row_bytes;
+
+	srf_check(fcinfo);
+	if (need > (double) work_mem * 1024.0 && need <= mem_cap)
+		kbytes = (int) Min(need / 1024.0 + 64.0, (double) (MAX_KILOBYTES / 2));
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	td = CreateTupleDescCopy(td);
-	ts = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false, work_mem);
+	if (kept_memory)
+		MemoryContextSwitchTo(result_context());
+	ts = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false, kbytes);
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = ts;
 	rsinfo->setDesc = td;
@@ -680,22 +771,51 @@ srf_init(FunctionCallInfo fcinfo, TupleDesc *desc)
 	return ts;
 }
 
-static inline void
-closure_row(Tuplestorestate *ts, TupleDesc td, const ImsGraph *g, int32 v)
+static Tuplestorestate *
+srf_init(FunctionCallInfo fcinfo, TupleDesc *desc)
 {
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	return srf_init_sized(fcinfo, desc, 0, 0, 0, false);
+}
 
-	values[0] = Int64GetDatum(g->ids[v]);
-	values[1] = Int32GetDatum(g->visit[v].dist);
-	if (g->visit[v].via < 0)
+/*
+ * Memory a (ci_id bigint, depth int, via bigint) row takes in a tuplestore:
+ * a 40-byte minimal tuple in a 64-byte chunk with its 16-byte header, and
+ * its slot in the tuple array (grown by doubling).
+ */
+#define CLOSURE_ROW_BYTES 96.0
+
+/*
+ * Emit closure rows for nodes[0..n).  The ids of the via nodes are looked
+ * up first, in a loop of independent loads the CPU overlaps (one at a time
+ * between tuplestore calls, each is a cache miss on a large graph).
+ */
+#define EMIT_CHUNK 1024
+
+static void
+closure_emit(Tuplestorestate *ts, TupleDesc td, const ImsGraph *g, const int32 *nodes, int n)
+{
+	int64		via_id[EMIT_CHUNK];
+	int			j;
+
+	for (j = 0; j < n; j++)
 	{
-		values[2] = (Datum) 0;
-		nulls[2] = true;
+		int32		via = g->visit[nodes[j]].via;
+
+		via_id[j] = via < 0 ? 0 : g->ids[via];
 	}
-	else
-		values[2] = Int64GetDatum(g->ids[g->visit[v].via]);
-	tuplestore_putvalues(ts, td, values, nulls);
+	for (j = 0; j < n; j++)
+	{
+		int32		v = nodes[j];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(g->ids[v]);
+		values[1] = Int32GetDatum(g->visit[v].dist);
+		values[2] = Int64GetDatum(via_id[j]);
+		nulls[2] = g->visit[v].via < 0;
+		tuplestore_putvalues(ts, td, values, nulls);
+	}
+	CHECK_FOR_INTERRUPTS();
 }
 
 /* ci_ids, max_depth, rel_types, as_of → (ci_id, depth, via) */
@@ -704,13 +824,19 @@ closure(FunctionCallInfo fcinfo, bool impact)
 {
 	TraversalArgs a = {0};
 	TupleDesc	td;
-	Tuplestorestate *ts = srf_init(fcinfo, &td);
+	Tuplestorestate *ts;
 	ImsGraph   *g;
 	int32		count,
 				i;
+	int32		nodes[EMIT_CHUNK];
+	int			nn = 0;
 
+	srf_check(fcinfo);
 	if (PG_ARGISNULL(0))
+	{
+		srf_init(fcinfo, &td);
 		return (Datum) 0;
+	}
 	a.max_depth = arg_max_depth(fcinfo, 1);
 	arg_as_of(fcinfo, 3, &a);
 	a.slot = graph_get(a.has_as_of, a.as_of);
@@ -719,6 +845,7 @@ closure(FunctionCallInfo fcinfo, bool impact)
 	g = a.slot->g;
 	count = impact ? ims_graph_impacted(g, a.starts, a.nstarts, a.max_depth, a.type_ok)
 		: ims_graph_dependencies(g, a.starts, a.nstarts, a.max_depth, a.type_ok);
+	ts = srf_init_sized(fcinfo, &td, count, CLOSURE_ROW_BYTES, (double) g->bytes, true);
 	if ((int64) count * 16 >= g->n)
 	{
 		/*
@@ -734,20 +861,20 @@ closure(FunctionCallInfo fcinfo, bool impact)
 
 			while (bits)
 			{
-				closure_row(ts, td, g, wi * 64 + pg_rightmost_one_pos64(bits));
+				nodes[nn++] = wi * 64 + pg_rightmost_one_pos64(bits);
 				bits &= bits - 1;
+				if (nn == EMIT_CHUNK)
+				{
+					closure_emit(ts, td, g, nodes, nn);
+					nn = 0;
+				}
 			}
-			if ((wi & 1023) == 1023)
-				CHECK_FOR_INTERRUPTS();
 		}
+		closure_emit(ts, td, g, nodes, nn);
 	}
 	else
-		for (i = 0; i < count; i++)
-		{
-			closure_row(ts, td, g, g->queue[i]);
-			if ((i & 4095) == 4095)
-				CHECK_FOR_INTERRUPTS();
-		}
+		for (i = 0; i < count; i += EMIT_CHUNK)
+			closure_emit(ts, td, g, g->queue + i, Min(EMIT_CHUNK, count - i));
 	return (Datum) 0;
 }
 

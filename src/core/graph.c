@@ -141,6 +141,10 @@ ims_graph_build(ims_graph_alloc_fn alloc, ims_graph_free_fn release, void *ctx,
 	}
 	g->n = n;
 	nn = (size_t) n + 1;
+	g->redundant = alloc(ctx, sizeof(uint64_t) * (nn / 64 + 1));
+	for (i = 0; i < n; i++)
+		if (g->min_up[i] > 0)
+			g->redundant[i >> 6] |= (uint64_t) 1 << (i & 63);
 
 	/* dense id table when it costs at most about 4 bytes per CI more */
 	if (n > 0 && (uint64_t) (g->ids[n - 1] - g->ids[0]) < (uint64_t) n * 4 + 1024)
@@ -231,6 +235,9 @@ ims_graph_build(ims_graph_alloc_fn alloc, ims_graph_free_fn release, void *ctx,
 		m = k;
 	}
 	g->m = m;
+	g->type_used = alloc(ctx, (size_t) ntypes + 1);
+	for (i = 0; i < m; i++)
+		g->type_used[g->out_type[i]] = 1;
 
 	/* in lists: scan out lists in source order, bucket by target */
 	g->in_off = alloc(ctx, sizeof(uint32_t) * nn);
@@ -284,7 +291,7 @@ ims_graph_build(ims_graph_alloc_fn alloc, ims_graph_free_fn release, void *ctx,
 		+ (size_t) n * (sizeof(int64_t) + sizeof(int32_t) + 1)
 		+ nn * 2 * sizeof(uint32_t)
 		+ (g->id_index ? g->id_span * sizeof(int32_t) : 0)
-		+ (nn / 64 + 1) * sizeof(uint64_t)
+		+ 2 * (nn / 64 + 1) * sizeof(uint64_t) + (size_t) ntypes + 1
 		+ nn * (sizeof(uint32_t) + sizeof(ImsVisit) + 2 * sizeof(int32_t));
 	return g;
 }
@@ -362,6 +369,31 @@ count_up(const ImsGraph *g, int32_t w, const uint8_t *type_ok)
 	return up;
 }
 
+/* Whether type_ok follows every relation type in use (the type array need not be read). */
+static int
+all_types(const ImsGraph *g, const uint8_t *type_ok)
+{
+	int			t;
+
+	for (t = 0; t < g->ntypes; t++)
+		if (g->type_used[t] && !type_ok[t])
+			return 0;
+	return 1;
+}
+
+/*
+ * Prefetching for the breadth-first loops: the queue tells which nodes come
+ * next, and each costs two dependent cache misses (its offset, then the
+ * start of its neighbour list), so both are requested some nodes ahead.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void) 0)
+#endif
+#define AHEAD_OFF 16
+#define AHEAD_NBR 8
+
 int32_t
 ims_graph_impacted(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 				   int32_t max_depth, const uint8_t *type_ok)
@@ -371,6 +403,14 @@ ims_graph_impacted(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 				tail = seed(g, starts, nstarts),
 				level = 0;
 	unsigned	poll = 0;
+	const uint32_t *in_off = g->in_off;
+	const int32_t *in_nbr = g->in_nbr;
+	const uint16_t *in_type = g->in_type;
+	const uint64_t *redundant = g->redundant;
+	uint64_t   *seen = g->seen;
+	ImsVisit   *visit = g->visit;
+	int32_t    *queue = g->queue;
+	int			all = all_types(g, type_ok);
 
 	/* level by level: the depth of the nodes being expanded is `level` */
 	while (head < tail && (max_depth < 0 || level < max_depth))
@@ -379,22 +419,33 @@ ims_graph_impacted(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 
 		for (; head < level_end; head++)
 		{
-			int32_t		u = g->queue[head];
+			int32_t		u = queue[head];
 			int32_t		last = -1;
 			uint32_t	k,
-						kend = g->in_off[u + 1];
+						kend;
 
-			for (k = g->in_off[u]; k < kend; k++)
+			if (head + AHEAD_OFF < tail)
+				PREFETCH(&in_off[queue[head + AHEAD_OFF]]);
+			if (head + AHEAD_NBR < tail)
 			{
-				int32_t		w = g->in_nbr[k];
+				uint32_t	ahead = in_off[queue[head + AHEAD_NBR]];
+
+				PREFETCH(&in_nbr[ahead]);
+				if (!all)
+					PREFETCH(&in_type[ahead]);
+			}
+			kend = in_off[u + 1];
+			for (k = in_off[u]; k < kend; k++)
+			{
+				int32_t		w = in_nbr[k];
 
 				POLL(poll);
-				if (w == last || !type_ok[g->in_type[k]])
+				if (w == last || (!all && !type_ok[in_type[k]]))
 					continue;
 				last = w;
-				if (SEEN(g, w))
+				if ((seen[w >> 6] >> (w & 63)) & 1)
 					continue;
-				if (g->min_up[w] > 0)
+				if ((redundant[w >> 6] >> (w & 63)) & 1)
 				{
 					if (g->cmark[w] != ep)
 					{
@@ -406,11 +457,11 @@ ims_graph_impacted(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 					if (g->cnt[w] >= g->min_up[w])
 						continue;
 				}
-				SET_SEEN(g, w);
-				g->visit[w].dist = level + 1;
-				g->visit[w].via = u;
-				g->queue[tail++] = w;
-				g->prev_found = tail;
+				seen[w >> 6] |= (uint64_t) 1 << (w & 63);
+				visit[w].dist = level + 1;
+				visit[w].via = u;
+				queue[tail++] = w;
+				g->prev_found = tail;	/* kept exact: an interrupt may end the search */
 			}
 		}
 		level++;
@@ -426,6 +477,13 @@ ims_graph_dependencies(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 				tail,
 				level = 0;
 	unsigned	poll = 0;
+	const uint32_t *out_off = g->out_off;
+	const int32_t *out_nbr = g->out_nbr;
+	const uint16_t *out_type = g->out_type;
+	uint64_t   *seen = g->seen;
+	ImsVisit   *visit = g->visit;
+	int32_t    *queue = g->queue;
+	int			all = all_types(g, type_ok);
 
 	begin_search(g);
 	tail = seed(g, starts, nstarts);
@@ -435,21 +493,32 @@ ims_graph_dependencies(ImsGraph *g, const int32_t *starts, int32_t nstarts,
 
 		for (; head < level_end; head++)
 		{
-			int32_t		u = g->queue[head];
+			int32_t		u = queue[head];
 			uint32_t	k,
-						kend = g->out_off[u + 1];
+						kend;
 
-			for (k = g->out_off[u]; k < kend; k++)
+			if (head + AHEAD_OFF < tail)
+				PREFETCH(&out_off[queue[head + AHEAD_OFF]]);
+			if (head + AHEAD_NBR < tail)
 			{
-				int32_t		w = g->out_nbr[k];
+				uint32_t	ahead = out_off[queue[head + AHEAD_NBR]];
+
+				PREFETCH(&out_nbr[ahead]);
+				if (!all)
+					PREFETCH(&out_type[ahead]);
+			}
+			kend = out_off[u + 1];
+			for (k = out_off[u]; k < kend; k++)
+			{
+				int32_t		w = out_nbr[k];
 
 				POLL(poll);
-				if (SEEN(g, w) || !type_ok[g->out_type[k]])
+				if (((seen[w >> 6] >> (w & 63)) & 1) || (!all && !type_ok[out_type[k]]))
 					continue;
-				SET_SEEN(g, w);
-				g->visit[w].dist = level + 1;
-				g->visit[w].via = u;
-				g->queue[tail++] = w;
+				seen[w >> 6] |= (uint64_t) 1 << (w & 63);
+				visit[w].dist = level + 1;
+				visit[w].via = u;
+				queue[tail++] = w;
 				g->prev_found = tail;	/* kept exact: an interrupt may end the search */
 			}
 		}

@@ -42,6 +42,7 @@ typedef struct ImsGraph
 	int64_t    *ids;			/* n, ascending */
 	int32_t    *min_up;			/* n, 0 = no redundancy rule */
 	uint8_t    *down;			/* n, 1 = status says the CI is down */
+	uint64_t   *redundant;		/* n bits: min_up > 0 (a bitmap stays in the CPU cache) */
 
 	/* id -> node: direct table when ids are dense, else binary search */
 	int64_t		id_base;
@@ -54,6 +55,7 @@ typedef struct ImsGraph
 	uint32_t   *in_off;			/* n + 1 */
 	int32_t    *in_nbr;			/* m: sources (dependents) */
 	uint16_t   *in_type;		/* m */
+	uint8_t    *type_used;		/* ntypes: 1 = some edge has this type */
 
 	/* search scratch, n entries each (seen: n bits) */
 	uint64_t   *seen;			/* visited by the current search */

@@ -727,4 +727,4 @@ GRANT SELECT ON ims.v_incident, ims.v_incident_kpi_monthly, ims.v_service_availa
 -- The impact functions in v_ci_impact and v_service_availability_monthly read
 -- the CMDB with the reader's rights (the same grant 90_security.sql makes).
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
-                ims.ci_history, ims.ci_relation_history, ims.graph_version TO ims_reader;
+                ims.ci_history, ims.ci_relation_history, ims.relation_type_history, ims.graph_version TO ims_reader;

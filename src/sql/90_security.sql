@@ -154,6 +154,7 @@ CREATE TRIGGER graph_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.
 ALTER FUNCTION ims.graph_touch() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION ims.ci_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION ims.ci_relation_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION ims.relation_type_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- Incidents.  tenant NULL: an incident of the provider itself, visible to
 -- unrestricted roles only (a tenant never sees an incident nobody assigned to
@@ -260,7 +261,7 @@ CREATE TRIGGER kpi_facts_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 
 -- The view owner reads every table (row-level security still applies to it).
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
-                ims.ci_history, ims.ci_relation_history, ims.graph_version,
+                ims.ci_history, ims.ci_relation_history, ims.relation_type_history, ims.graph_version,
                 ims.incident, ims.incident_event, ims.priority_matrix,
                 ims.workflow, ims.workflow_state, ims.workflow_transition,
                 ims.problem, ims.problem_incident, ims.outage,
@@ -278,7 +279,7 @@ GRANT SELECT ON ims.maintenance_window TO ims_reader;
 
 -- CMDB: reference data (the graph functions read it with the caller's rights).
 GRANT SELECT ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation,
-                ims.ci_history, ims.ci_relation_history, ims.graph_version
+                ims.ci_history, ims.ci_relation_history, ims.relation_type_history, ims.graph_version
     TO ims_reader;
 GRANT INSERT, UPDATE, DELETE ON ims.ci_class, ims.ci, ims.relation_type, ims.ci_relation TO ims_admin;
 GRANT UPDATE (status) ON ims.ci TO ims_agent;

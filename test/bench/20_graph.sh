@@ -5,7 +5,10 @@
 # PostgreSQL tree, then runs test/bench/graph_bench.sql with psql variables
 # scale (IMS_BENCH_SCALE, default 1: 1,000,000 CIs), debian_nodes/_edges
 # (the machine's Debian package graph, test/data/debian_graph.sh) and
-# pgrouting (1 when available).
+# pgrouting (1 when available).  IMS_BENCH_GRAPH_DATA=DIR keeps the generated
+# synthetic CMDB in DIR (binary COPY files, about 150 MB at scale 1) and loads
+# it from there on later runs instead of generating it again (several
+# minutes); delete DIR after changing the generator or the scale.
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 cd "$IMS_TOP"
@@ -40,7 +43,18 @@ bash test/data/debian_graph.sh nodes >"$nodes"
 bash test/data/debian_graph.sh edges >"$edges"
 chmod 644 "$nodes" "$edges"
 
+reuse=0; save=0; gdata=
+if [ -n "${IMS_BENCH_GRAPH_DATA:-}" ]; then
+  gdata=$(mkdir -p "$IMS_BENCH_GRAPH_DATA" && cd "$IMS_BENCH_GRAPH_DATA" && pwd)
+  if [ -s "$gdata/ci.copy" ] && [ -s "$gdata/ci_relation.copy" ] && [ "$(cat "$gdata/scale" 2>/dev/null)" = "${IMS_BENCH_SCALE:-1}" ]; then
+    reuse=1
+  else
+    save=1; rm -f "$gdata/ci.copy" "$gdata/ci_relation.copy"; echo "${IMS_BENCH_SCALE:-1}" >"$gdata/scale"
+  fi
+fi
+
 "$IMS_BIN/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off \
+  -v graph_reuse="$reuse" -v graph_save="$save" -v graph_data="$gdata" -v graph_ci="$gdata/ci.copy" -v graph_rel="$gdata/ci_relation.copy" \
   -v scale="${IMS_BENCH_SCALE:-1}" -v pgrouting="$pgr" -v pgr_lib="$(basename "${lib:-none}" .so)" \
   -v debian_nodes="$nodes" -v debian_edges="$edges" \
   -f test/bench/graph_bench.sql

@@ -57,6 +57,7 @@ SELECT set_eq('SELECT kind, name, acl FROM ims_acl', $$VALUES
     ('table', 'ims.ci_relation', 'ims_admin:DELETE,INSERT,UPDATE ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.ci_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.ci_relation_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
+    ('table', 'ims.relation_type_history', 'ims_reader:SELECT ims_view_owner:SELECT'),
     ('table', 'ims.graph_version', 'PUBLIC:SELECT ims_reader:SELECT ims_view_owner:SELECT'),
     ('sequence', 'ims.ci_id_seq', '-'),
     ('sequence', 'ims.ci_relation_id_seq', '-'),
