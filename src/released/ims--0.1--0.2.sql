@@ -361,3 +361,63 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- CMDB: relation types keep their history, so as_of traversals follow the
+-- propagates_impact of that moment.  Types that exist at the upgrade count
+-- as having always existed (their earlier history was not kept).
+ALTER TABLE ims.relation_type ADD COLUMN valid_from timestamptz NOT NULL DEFAULT pg_catalog.now();
+UPDATE ims.relation_type SET valid_from = '-infinity';
+COMMENT ON COLUMN ims.relation_type.valid_from IS 'System time: since when this version of the type is valid (earlier versions are in ims.relation_type_history; -infinity for the shipped types)';
+CREATE TABLE ims.relation_type_history (
+    name              text NOT NULL,
+    inverse_name      text NOT NULL,
+    propagates_impact bool NOT NULL,
+    valid             tstzrange NOT NULL CHECK (NOT pg_catalog.isempty(valid))
+);
+CREATE INDEX ON ims.relation_type_history (name);
+COMMENT ON TABLE ims.relation_type_history IS 'Earlier versions of ims.relation_type rows (also deleted and renamed ones) with the system-time period each was valid, so as_of traversals follow the propagates_impact of that moment';
+COMMENT ON COLUMN ims.relation_type_history.valid IS 'System-time period [from, to) in which this version of the type was current';
+CREATE TRIGGER graph_touch BEFORE UPDATE OR DELETE OR TRUNCATE ON ims.relation_type_history
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+CREATE FUNCTION ims.relation_type_versioning() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW IS NOT DISTINCT FROM OLD THEN
+            RETURN NEW;
+        END IF;
+        IF NEW.valid_from IS NOT DISTINCT FROM OLD.valid_from THEN
+            NEW.valid_from := pg_catalog.now();
+        END IF;
+        IF OLD.valid_from < NEW.valid_from THEN
+            INSERT INTO ims.relation_type_history (name, inverse_name, propagates_impact, valid)
+            VALUES (OLD.name, OLD.inverse_name, OLD.propagates_impact,
+                    pg_catalog.tstzrange(OLD.valid_from, NEW.valid_from));
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO ims.relation_type_history (name, inverse_name, propagates_impact, valid)
+        SELECT o.name, o.inverse_name, o.propagates_impact, pg_catalog.tstzrange(o.valid_from, pg_catalog.now())
+          FROM ims.relation_type o
+         WHERE o.valid_from OPERATOR(pg_catalog.<) pg_catalog.now();
+        RETURN NULL;
+    END IF;
+    INSERT INTO ims.relation_type_history (name, inverse_name, propagates_impact, valid)
+    SELECT o.name, o.inverse_name, o.propagates_impact, pg_catalog.tstzrange(o.valid_from, pg_catalog.now())
+      FROM old_rows o
+     WHERE o.valid_from OPERATOR(pg_catalog.<) pg_catalog.now();
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION ims.relation_type_versioning() IS 'Trigger: keeps earlier, renamed and deleted versions of ims.relation_type rows in ims.relation_type_history';
+CREATE TRIGGER relation_type_versioning BEFORE UPDATE ON ims.relation_type
+    FOR EACH ROW EXECUTE FUNCTION ims.relation_type_versioning();
+CREATE TRIGGER relation_type_versioning_delete AFTER DELETE ON ims.relation_type
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.relation_type_versioning();
+CREATE TRIGGER relation_type_versioning_truncate BEFORE TRUNCATE ON ims.relation_type
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.relation_type_versioning();
+SELECT pg_catalog.pg_extension_config_dump('ims.relation_type_history', '');
+ALTER FUNCTION ims.relation_type_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+GRANT SELECT ON ims.relation_type_history TO ims_reader, ims_view_owner;
