@@ -1358,23 +1358,18 @@ add_forward(ImsCalendar *cal, int64_t t, int64_t r, int64_t *result, ImsError *e
 			if (j >= 0 && j < cal->ntrans && cal->trans[j].z1 < cal->trans[j].z2 &&
 				cal->trans[j].z1 > u && cal->trans[j].z1 < p)
 				p = cal->trans[j].z1;
-		if (p == INT64_MAX)
+		/* not enough before the boundary: take what is there and go on */
+		if (p != INT64_MAX && (m = ims_cal_local_measure(cal, u + o, p + o)) < r)
 		{
-			if (!local_add(cal, u + o, r, &y))
-				return no_time(cal, err, true);
-			*result = y - o;
-			return check_ts(*result, err);
+			r -= m;
+			u = p;
+			continue;
 		}
-		m = ims_cal_local_measure(cal, u + o, p + o);
-		if (m >= r)
-		{
-			if (!local_add(cal, u + o, r, &y))
-				return no_time(cal, err, true);
-			*result = y - o;
-			return check_ts(*result, err);
-		}
-		r -= m;
-		u = p;
+		/* the rest lies in one stretch of constant offset o */
+		if (!local_add(cal, u + o, r, &y))
+			return no_time(cal, err, true);
+		*result = y - o;
+		return check_ts(*result, err);
 	}
 }
 
@@ -1435,23 +1430,18 @@ add_backward(ImsCalendar *cal, int64_t t, int64_t r, int64_t *result, ImsError *
 			if (j >= 0 && j < cal->ntrans && cal->trans[j].z1 < cal->trans[j].z2 &&
 				cal->trans[j].z2 < u && cal->trans[j].z2 > p)
 				p = cal->trans[j].z2;
-		if (p == INT64_MIN)
+		/* not enough after the boundary: take what is there and go on */
+		if (p != INT64_MIN && (m = ims_cal_local_measure(cal, p + o, u + o)) < r)
 		{
-			if (!local_sub(cal, u + o, r, &y))
-				return no_time(cal, err, false);
-			*result = y - o;
-			return check_ts(*result, err);
+			r -= m;
+			u = p;
+			continue;
 		}
-		m = ims_cal_local_measure(cal, p + o, u + o);
-		if (m >= r)
-		{
-			if (!local_sub(cal, u + o, r, &y))
-				return no_time(cal, err, false);
-			*result = y - o;
-			return check_ts(*result, err);
-		}
-		r -= m;
-		u = p;
+		/* the rest lies in one stretch of constant offset o */
+		if (!local_sub(cal, u + o, r, &y))
+			return no_time(cal, err, false);
+		*result = y - o;
+		return check_ts(*result, err);
 	}
 }
 

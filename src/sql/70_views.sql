@@ -103,7 +103,8 @@ CREATE INDEX incident_ended_at_idx ON ims.incident ((coalesce(resolved_at, close
 -- backlog(M) = backlog at lo + opened since lo - ended since lo, where an
 -- incident ends in the month of greatest(opened_at, coalesce(resolved_at,
 -- closed_at)); only incidents opened, acknowledged or ended since lo, or
--- still open, are read.
+-- still open, are read.  An infinite timestamp (or lo) falls in no month: it
+-- is left out, so the month grid always ends.
 CREATE FUNCTION ims._kpi_incident_months(lo date)
 RETURNS TABLE (month date, service_id bigint, priority smallint, tenant text,
                opened_count int, acknowledged_count int, resolved_count int, backlog_count int,
@@ -145,7 +146,7 @@ BEGIN
             ('ack', ims.kpi_month(inc.acknowledged_at), inc.opened_at, inc.acknowledged_at, inc.acknowledged_at >= %1$L),
             ('res', ims.kpi_month(inc.resolved_at), inc.opened_at, inc.resolved_at, inc.resolved_at >= %1$L)
          ) AS e(kind, month, a, b, here)
-         WHERE e.here
+         WHERE e.here AND pg_catalog.isfinite(e.month)   -- an infinite time has no month (and no end to the grid)
     ), agg AS (
         SELECT ev.month, ev.service_id, ev.priority, ev.tenant,
                count(*) FILTER (WHERE ev.kind = 'open')::int AS opened,

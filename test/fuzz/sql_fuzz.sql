@@ -5,9 +5,11 @@
 --
 -- It feeds random and mutated values (NULLs, extremes, infinities, empty
 -- arrays, malformed text, and the text of values that earlier calls returned)
--- to every function owned by the extension, each call in its own
--- subtransaction with a statement timeout, and records the SQLSTATE of each
--- failure in ims_fuzz.outcome.  A crash kills the session (and is caught by
+-- to every function owned by the extension, each call a statement of its own
+-- (ims_fuzz.script, run with psql's \gexec, so that statement_timeout bounds
+-- it) in a subtransaction, and records the SQLSTATE of each outcome, the
+-- slowest call and the largest growth of the backend's peak memory per target
+-- in ims_fuzz.outcome.  A crash kills the session (and is caught by
 -- the caller and by the server-log check of make test); an undocumented
 -- SQLSTATE (XX000 from elog, P0001 from a bare RAISE, ...) is reported by
 -- ims_fuzz.undocumented().
@@ -19,6 +21,9 @@ CREATE TABLE IF NOT EXISTS ims_fuzz.outcome (
     message  text,
     sample   text,
     calls    int NOT NULL DEFAULT 1,
+    max_ms   float8,          -- the slowest call
+    slowest  text,
+    max_hwm_gain_kb bigint,   -- the largest growth of the backend's peak RSS in one call
     PRIMARY KEY (target, sqlstate)
 );
 
@@ -162,13 +167,29 @@ BEGIN
     END CASE;
 END $$;
 
--- Record one outcome.
-CREATE OR REPLACE FUNCTION ims_fuzz.note(p_target text, p_state text, p_msg text, p_sample text)
+-- Record one outcome (and the slowest call and the largest growth of the
+-- backend's peak memory seen per target and SQLSTATE).
+CREATE OR REPLACE FUNCTION ims_fuzz.note(p_target text, p_state text, p_msg text, p_sample text,
+                                         p_ms float8 DEFAULT NULL, p_hwm_kb bigint DEFAULT NULL)
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO ims_fuzz.outcome AS o (target, sqlstate, message, sample)
-    VALUES (p_target, p_state, left(p_msg, 300), left(p_sample, 300))
-    ON CONFLICT (target, sqlstate) DO UPDATE SET calls = o.calls + 1
+    INSERT INTO ims_fuzz.outcome AS o (target, sqlstate, message, sample, max_ms, slowest, max_hwm_gain_kb)
+    VALUES (p_target, p_state, left(p_msg, 300), left(p_sample, 300), p_ms, left(p_sample, 300), p_hwm_kb)
+    ON CONFLICT (target, sqlstate) DO UPDATE
+       SET calls = o.calls + 1,
+           max_ms = greatest(o.max_ms, EXCLUDED.max_ms),
+           slowest = CASE WHEN EXCLUDED.max_ms > coalesce(o.max_ms, 0) THEN EXCLUDED.slowest ELSE o.slowest END,
+           max_hwm_gain_kb = greatest(o.max_hwm_gain_kb, EXCLUDED.max_hwm_gain_kb)
 $$;
+
+-- The backend's peak resident memory (VmHWM, kB) from /proc, NULL where it
+-- cannot be read (not Linux, or not a superuser).
+CREATE OR REPLACE FUNCTION ims_fuzz.vm_hwm() RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*([0-9]+) kB')::bigint;
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END $$;
 
 -- The functions and aggregates to fuzz: everything the extension owns except
 -- trigger functions and type support functions (those are fuzzed through casts).
@@ -188,68 +209,101 @@ SELECT p.oid AS fn, p.prokind, p.proretset, p.proargtypes::regtype[] AS argtypes
                                     a.aggserialfn, a.aggdeserialfn))
    AND 'internal'::regtype <> ALL (p.proargtypes::regtype[]);
 
--- ims_fuzz.run(calls_per_target): fuzz every target; returns the number of calls.
-CREATE OR REPLACE FUNCTION ims_fuzz.run(calls_per_target int DEFAULT 50)
-RETURNS bigint LANGUAGE plpgsql AS $$
+-- The base types the extension owns (their input functions are fuzzed through casts from text).
+CREATE OR REPLACE VIEW ims_fuzz.types AS
+SELECT t.oid::regtype AS typ
+  FROM pg_type t
+  JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ims'
+ WHERE t.typtype = 'b';
+
+-- ims_fuzz.try(target, sql, pool_type): run one call in a subtransaction and
+-- record its outcome; a value it returns goes into the pool under pool_type.
+-- A statement timeout (57014) is recorded too, so each call must be its own
+-- top-level statement for statement_timeout to bound it: PostgreSQL arms the
+-- timer once per statement sent by the client, not per statement inside a
+-- function (see ims_fuzz.script).
+CREATE OR REPLACE FUNCTION ims_fuzz.try(p_target text, p_sql text, p_pool regtype)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    res text;
+    st text;
+    msg text;
+    t0 timestamptz := clock_timestamp();
+    hwm0 bigint := ims_fuzz.vm_hwm();
+BEGIN
+    -- SET ims_fuzz.trace = on: each call to the client log first (to find a call that kills the session)
+    IF current_setting('ims_fuzz.trace', true) = 'on' THEN
+        RAISE NOTICE 'fuzz: %', left(p_sql, 2000);
+    END IF;
+    BEGIN
+        EXECUTE p_sql INTO res;
+        st := '00000';
+        IF res IS NOT NULL AND p_pool IS NOT NULL AND length(res) < 2000 THEN
+            INSERT INTO ims_fuzz.pool VALUES (p_pool, res) ON CONFLICT DO NOTHING;
+        END IF;
+    EXCEPTION
+        WHEN query_canceled THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    END;
+    PERFORM ims_fuzz.note(p_target, st, msg, p_sql,
+                          1000 * extract(epoch FROM clock_timestamp() - t0)::float8,
+                          ims_fuzz.vm_hwm() - hwm0);
+END $$;
+
+-- One call of a function or aggregate with random arguments.
+CREATE OR REPLACE FUNCTION ims_fuzz.call(p_fn oid) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
     tg record;
     args text[];
     sql text;
-    res text;
-    total bigint := 0;
-    st text;
-    msg text;
-    ty record;
 BEGIN
-    PERFORM set_config('statement_timeout', '2s', true);
-    -- type input functions, through casts from text
-    FOR ty IN SELECT t.oid::regtype AS typ FROM pg_type t
-               JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
-               JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ims'
-              WHERE t.typtype = 'b' LOOP
-        FOR i IN 1..calls_per_target * 4 LOOP
-            sql := format('SELECT (%L::%s)::text', ims_fuzz.value_for(ty.typ), ty.typ);
-            BEGIN
-                EXECUTE sql INTO res;
-                PERFORM ims_fuzz.note(ty.typ::text || ' input', '00000', NULL, sql);
-                IF res IS NOT NULL THEN
-                    INSERT INTO ims_fuzz.pool VALUES (ty.typ, res) ON CONFLICT DO NOTHING;
-                END IF;
-            EXCEPTION WHEN OTHERS THEN
-                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-                PERFORM ims_fuzz.note(ty.typ::text || ' input', st, msg, sql);
-            END;
-            total := total + 1;
-        END LOOP;
-    END LOOP;
-    FOR tg IN SELECT * FROM ims_fuzz.targets ORDER BY label LOOP
-        FOR i IN 1..calls_per_target LOOP
-            SELECT array_agg(coalesce(quote_literal(ims_fuzz.value_for(a)), 'NULL') || '::' || a::text ORDER BY n)
-              INTO args FROM unnest(tg.argtypes) WITH ORDINALITY AS x(a, n);
-            IF tg.prokind = 'a' THEN
-                -- an aggregate over a few random rows
-                sql := format('SELECT (%s(%s))::text FROM generate_series(1, %s) AS g',
-                              tg.fn::regproc, array_to_string(args, ', '), 1 + floor(random() * 5)::int);
-            ELSIF tg.proretset THEN
-                sql := format('SELECT count(*)::text FROM %s(%s) AS r', tg.fn::regproc, array_to_string(args, ', '));
-            ELSE
-                sql := format('SELECT (%s(%s))::text', tg.fn::regproc, array_to_string(args, ', '));
-            END IF;
-            BEGIN
-                EXECUTE sql INTO res;
-                PERFORM ims_fuzz.note(tg.label, '00000', NULL, sql);
-                IF res IS NOT NULL AND NOT tg.proretset AND tg.prokind <> 'a' AND length(res) < 2000 THEN
-                    INSERT INTO ims_fuzz.pool VALUES (tg.rettype, res) ON CONFLICT DO NOTHING;
-                END IF;
-            EXCEPTION WHEN OTHERS THEN
-                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-                PERFORM ims_fuzz.note(tg.label, st, msg, sql);
-            END;
-            total := total + 1;
-        END LOOP;
-    END LOOP;
-    RETURN total;
+    SELECT * INTO tg FROM ims_fuzz.targets WHERE fn = p_fn;
+    SELECT array_agg(coalesce(quote_literal(ims_fuzz.value_for(a)), 'NULL') || '::' || a::text ORDER BY n)
+      INTO args FROM unnest(tg.argtypes) WITH ORDINALITY AS x(a, n);
+    IF tg.prokind = 'a' THEN
+        -- an aggregate over a few random rows
+        sql := format('SELECT (%s(%s))::text FROM generate_series(1, %s) AS g',
+                      tg.fn::regproc, array_to_string(args, ', '), 1 + floor(random() * 5)::int);
+    ELSIF tg.proretset THEN
+        sql := format('SELECT count(*)::text FROM %s(%s) AS r', tg.fn::regproc, array_to_string(args, ', '));
+    ELSE
+        sql := format('SELECT (%s(%s))::text', tg.fn::regproc, array_to_string(args, ', '));
+    END IF;
+    PERFORM ims_fuzz.try(tg.label, sql,
+                         CASE WHEN NOT tg.proretset AND tg.prokind <> 'a' THEN tg.rettype END);
 END $$;
+
+-- One random or mutated string through a type's input function.
+CREATE OR REPLACE FUNCTION ims_fuzz.input(p_typ regtype) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM ims_fuzz.try(p_typ::text || ' input',
+                         format('SELECT (%L::%s)::text', ims_fuzz.value_for(p_typ), p_typ), p_typ);
+END $$;
+
+-- ims_fuzz.script(calls_per_target): the statements of a fuzz run, one call
+-- each, for psql's \gexec (so that statement_timeout bounds every call):
+-- 4 x calls_per_target inputs per ims type, then calls_per_target rounds
+-- over every function and aggregate.
+--   SET statement_timeout = '2s';  SELECT ims_fuzz.script(50) \gexec
+CREATE OR REPLACE FUNCTION ims_fuzz.script(calls_per_target int DEFAULT 50)
+RETURNS SETOF text LANGUAGE sql AS $$
+    SELECT stmt FROM (
+        SELECT 1 AS phase, r, typ::text AS name, format('SELECT ims_fuzz.input(%L::regtype)', typ::text) AS stmt
+          FROM ims_fuzz.types, generate_series(1, 4 * calls_per_target) AS r
+        UNION ALL
+        SELECT 2, r, label, format('SELECT ims_fuzz.call(%s) /* %s */', fn, replace(label, '*', ''))
+          FROM ims_fuzz.targets, generate_series(1, calls_per_target) AS r) s
+     ORDER BY phase, r, name
+$$;
+
+-- Calls made so far.
+CREATE OR REPLACE FUNCTION ims_fuzz.calls() RETURNS bigint
+LANGUAGE sql AS $$ SELECT coalesce(sum(calls), 0)::bigint FROM ims_fuzz.outcome $$;
 
 CREATE OR REPLACE VIEW ims_fuzz.undocumented AS
 SELECT target, sqlstate, message, sample, calls

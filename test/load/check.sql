@@ -72,34 +72,6 @@ SELECT 'every incident equals the replay of its incident_event history', count(*
   FROM ims.incident i LEFT JOIN replay r ON r.incident_id = i.id
  WHERE r.row IS DISTINCT FROM jsonb_strip_nulls(to_jsonb(i) - 'updated_at' - 'updated_by');
 
--- SLA clocks: every stored clock (built by the triggers, C fast path and SQL
--- rules, under concurrency) equals what ims.sla_rebuild builds by replaying
--- the incident's history with the same policies.  The rebuild runs in a
--- transaction that is rolled back; its differences come out through \gset.
-CREATE TEMP TABLE sla_stored AS
-SELECT incident_id, policy_id, calendar_id, clock::text AS clock, due_at, breached_at, next_threshold, next_check_at, changed_at
-  FROM ims.incident_sla;
-BEGIN;
-SELECT ims.sla_rebuild() AS sla_rebuilt \gset
-SELECT count(*) FILTER (WHERE side = 'stored') AS sla_only_stored, count(*) FILTER (WHERE side = 'rebuilt') AS sla_only_rebuilt
-  FROM ((SELECT 'stored' AS side, * FROM (SELECT * FROM sla_stored
-                                           EXCEPT ALL
-                                           SELECT incident_id, policy_id, calendar_id, clock::text, due_at, breached_at,
-                                                  next_threshold, next_check_at, changed_at FROM ims.incident_sla) a)
-        UNION ALL
-        (SELECT 'rebuilt', * FROM (SELECT incident_id, policy_id, calendar_id, clock::text, due_at, breached_at,
-                                          next_threshold, next_check_at, changed_at FROM ims.incident_sla
-                                    EXCEPT ALL
-                                    SELECT * FROM sla_stored) b)) d \gset
-ROLLBACK;
-INSERT INTO inv
-SELECT 'every SLA clock equals ims.sla_rebuild''s replay of its history',
-       :sla_only_stored = 0 AND :sla_only_rebuilt = 0 AND count(*) > 0,
-       count(*) || ' clocks (' || count(*) FILTER (WHERE breached_at IS NOT NULL) || ' breached) of '
-         || :sla_rebuilt || ' incidents; ' || :sla_only_stored || ' stored and ' || :sla_only_rebuilt
-         || ' rebuilt rows without a match'
-  FROM sla_stored;
-
 -- Changes: one per change transaction; scheduled ones as reported; none
 -- scheduled with a blocking conflict; every scheduled change holds an
 -- approval by someone other than its requester.
@@ -129,5 +101,32 @@ SELECT 'every scheduled change has an approval by someone else', count(*) = 0, c
  WHERE c.state = 'scheduled'
    AND NOT EXISTS (SELECT 1 FROM ims.change_approval a WHERE a.change_id = c.id AND a.decision = 'approved'
                       AND a.approver <> c.requested_by AND a.invalidated_at IS NULL);
+
+-- SLA clocks: after a tick at the check's now(), every clock (state,
+-- elapsed time, due time, breach, next threshold) equals what
+-- ims.sla_rebuild() replays from the incident histories (ticked at the same
+-- instant); and no threshold was recorded twice.  Rolled back.
+BEGIN;
+SELECT ims.sla_tick(now()) AS sla_ticked \gset
+CREATE TEMP TABLE sla_live AS
+SELECT incident_id, policy_id, calendar_id, clock::text AS clock, due_at, breached_at, next_threshold, next_check_at
+  FROM ims.incident_sla;
+SELECT ims.sla_rebuild() AS sla_rebuilt \gset
+SELECT ims.sla_tick(now()) AS sla_ticked2 \gset
+CREATE TEMP TABLE sla_replayed AS
+SELECT incident_id, policy_id, calendar_id, clock::text AS clock, due_at, breached_at, next_threshold, next_check_at
+  FROM ims.incident_sla;
+SELECT (SELECT count(*) FROM sla_live) AS sla_clocks,
+       (SELECT count(*) FROM sla_live WHERE breached_at IS NOT NULL) AS sla_breached,
+       (SELECT count(*) FROM ((SELECT * FROM sla_live EXCEPT ALL SELECT * FROM sla_replayed)
+                              UNION ALL (SELECT * FROM sla_replayed EXCEPT ALL SELECT * FROM sla_live)) d) AS sla_diff \gset
+ROLLBACK;
+INSERT INTO inv
+SELECT 'every SLA clock equals ims.sla_rebuild''s replay of its history', :sla_diff = 0 AND :sla_clocks > 0,
+       :sla_clocks || ' clocks of ' || :sla_rebuilt || ' incidents (' || :sla_breached || ' breached), ' || :sla_diff || ' rows differ';
+INSERT INTO inv
+SELECT 'SLA events: each threshold of a clock recorded once', count(*) = 0,
+       (SELECT count(*) FROM ims.sla_event) || ' events, ' || count(*) || ' duplicates'
+  FROM (SELECT 1 FROM ims.sla_event GROUP BY incident_id, policy_id, kind, threshold HAVING count(*) > 1) d;
 
 SELECT name, ok, detail FROM inv;

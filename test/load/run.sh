@@ -44,7 +44,8 @@ cluster_start "$BIN" "$DATA" "$SOCK" "$PORT" "fsync = $FSYNC" "cron.database_nam
 export PGHOST="$SOCK" PGPORT="$PORT" PGUSER=postgres
 PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off)
 WORKLOAD=(-f test/load/w_ci_insert.sql@1 -f test/load/w_ci_status.sql@1 -f test/load/w_impact.sql@2
-          -f test/load/w_incident_open.sql@3 -f test/load/w_incident_work.sql@5 -f test/load/w_change.sql@2)
+          -f test/load/w_incident_open.sql@3 -f test/load/w_incident_work.sql@5 -f test/load/w_change.sql@2
+          -f test/load/w_sla_tick.sql@1)
 for w in test/load/w_*.sql; do
   case " ${WORKLOAD[*]} " in *" $w@"*) ;; *) echo "# note: $w is not in the workload list of run.sh" ;; esac
 done
