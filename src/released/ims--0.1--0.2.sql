@@ -421,3 +421,87 @@ CREATE TRIGGER relation_type_versioning_truncate BEFORE TRUNCATE ON ims.relation
 SELECT pg_catalog.pg_extension_config_dump('ims.relation_type_history', '');
 ALTER FUNCTION ims.relation_type_versioning() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 GRANT SELECT ON ims.relation_type_history TO ims_reader, ims_view_owner;
+
+-- ---------------------------------------------------------------------------
+-- KPI months: an infinite timestamp falls in no month (the month grid always ends).
+CREATE OR REPLACE FUNCTION ims._kpi_incident_months(lo date)
+RETURNS TABLE (month date, service_id bigint, priority smallint, tenant text,
+               opened_count int, acknowledged_count int, resolved_count int, backlog_count int,
+               reopened_count int, tta_state ims.mean_state, ttr_state ims.mean_state,
+               sla_measured_count int, sla_met_count int)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET jit = off       -- the month grid's row estimate is far too high; JIT then costs seconds
+AS $fn$
+DECLARE
+    lo_t timestamptz := CASE WHEN lo IS NULL THEN '-infinity'::timestamptz ELSE ims.kpi_month_start(lo) END;
+BEGIN
+    -- Dynamic SQL: planned with the real bound, so the live part of the view
+    -- reads a month through the indexes instead of scanning every incident.
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+    WITH inc AS (
+        SELECT i.service_id, i.priority, i.tenant, i.opened_at, i.acknowledged_at, i.resolved_at,
+               i.reopen_count, coalesce(i.resolved_at, i.closed_at) AS ended_at, sla.measured, sla.met
+          FROM ims.incident i
+          LEFT JOIN LATERAL (
+                -- SLA outcome of a resolved incident: measured when it has a
+                -- clock of an SLA (agreement sla), met when none breached
+                SELECT true AS measured, bool_and(s.breached_at IS NULL) AS met
+                  FROM ims.incident_sla s JOIN ims.sla_policy p ON p.id = s.policy_id
+                 WHERE i.resolved_at >= %1$L AND s.incident_id = i.id AND p.agreement = 'sla'
+                HAVING count(*) > 0) sla ON true
+         WHERE i.opened_at >= %1$L OR i.acknowledged_at >= %1$L
+            OR coalesce(i.resolved_at, i.closed_at) >= %1$L OR coalesce(i.resolved_at, i.closed_at) IS NULL
+    ), ev AS (
+        SELECT e.month, inc.service_id, inc.priority, inc.tenant, e.kind, e.a, e.b, inc.reopen_count,
+               inc.measured, inc.met
+          FROM inc
+         CROSS JOIN LATERAL (VALUES
+            ('base', %2$L::date, NULL::timestamptz, NULL::timestamptz,
+             inc.opened_at < %1$L AND (inc.ended_at IS NULL OR inc.ended_at >= %1$L)),
+            ('open', ims.kpi_month(inc.opened_at), NULL, NULL, inc.opened_at >= %1$L),
+            ('end', ims.kpi_month(greatest(inc.opened_at, inc.ended_at)), NULL, NULL,
+             inc.ended_at IS NOT NULL AND greatest(inc.opened_at, inc.ended_at) >= %1$L),
+            ('ack', ims.kpi_month(inc.acknowledged_at), inc.opened_at, inc.acknowledged_at, inc.acknowledged_at >= %1$L),
+            ('res', ims.kpi_month(inc.resolved_at), inc.opened_at, inc.resolved_at, inc.resolved_at >= %1$L)
+         ) AS e(kind, month, a, b, here)
+         WHERE e.here AND pg_catalog.isfinite(e.month)   -- an infinite time has no month (and no end to the grid)
+    ), agg AS (
+        SELECT ev.month, ev.service_id, ev.priority, ev.tenant,
+               count(*) FILTER (WHERE ev.kind = 'open')::int AS opened,
+               count(*) FILTER (WHERE ev.kind = 'ack')::int AS acked,
+               count(*) FILTER (WHERE ev.kind = 'res')::int AS resolved,
+               count(*) FILTER (WHERE ev.kind = 'res' AND ev.reopen_count > 0)::int AS reopened,
+               (count(*) FILTER (WHERE ev.kind IN ('base', 'open'))
+                - count(*) FILTER (WHERE ev.kind = 'end'))::int AS net,
+               ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'ack') AS tta,
+               ims.duration_state(ev.a, ev.b) FILTER (WHERE ev.kind = 'res') AS ttr,
+               count(*) FILTER (WHERE ev.kind = 'res' AND ev.measured)::int AS sla_measured,
+               count(*) FILTER (WHERE ev.kind = 'res' AND ev.measured AND ev.met)::int AS sla_met
+          FROM ev
+         GROUP BY ev.month, ev.service_id, ev.priority, ev.tenant
+    ), span AS (        -- up to the current month at least: open incidents stay in the backlog
+        SELECT min(agg.month) AS first, greatest(max(agg.month), ims.kpi_month(now())) AS last FROM agg
+    ), keys AS (
+        SELECT DISTINCT agg.service_id, agg.priority, agg.tenant FROM agg
+    ), grid AS (
+        SELECT m::date AS month, k.service_id, k.priority, k.tenant
+          FROM span, keys k, generate_series(span.first::timestamp, span.last::timestamp, interval '1 month') m
+    ), filled AS (
+        SELECT g.month, g.service_id, g.priority, g.tenant,
+               coalesce(a.opened, 0) AS opened, coalesce(a.acked, 0) AS acked,
+               coalesce(a.resolved, 0) AS resolved, coalesce(a.reopened, 0) AS reopened,
+               sum(coalesce(a.net, 0)) OVER (PARTITION BY g.service_id, g.priority, g.tenant ORDER BY g.month)::int AS backlog,
+               coalesce(a.tta, '(0,0)') AS tta, coalesce(a.ttr, '(0,0)') AS ttr,
+               coalesce(a.sla_measured, 0) AS sla_measured, coalesce(a.sla_met, 0) AS sla_met
+          FROM grid g
+          LEFT JOIN agg a ON a.month = g.month AND a.service_id IS NOT DISTINCT FROM g.service_id
+                         AND a.priority = g.priority AND a.tenant IS NOT DISTINCT FROM g.tenant
+    )
+    SELECT f.month, f.service_id, f.priority, f.tenant, f.opened, f.acked, f.resolved, f.backlog,
+           f.reopened, f.tta, f.ttr, f.sla_measured, f.sla_met
+      FROM filled f
+     WHERE f.opened > 0 OR f.acked > 0 OR f.resolved > 0 OR f.backlog <> 0
+    $q$, lo_t, lo);
+END
+$fn$;

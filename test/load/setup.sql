@@ -83,7 +83,7 @@ BEGIN
     RETURN ok;
 END $$;
 
--- SLA clocks: every incident gets a response and a resolution clock (24x7,
+-- More SLA clocks (next to the policies above): a response and a resolution clock (24x7,
 -- short targets so that warnings and breaches happen during the run) and a
 -- resolution clock on a business calendar with a daily gap; incidents of
 -- assignment group grp0 also get an OLA clock.  w_sla_tick.sql records the
@@ -92,7 +92,7 @@ INSERT INTO ims.business_calendar (name, cal)
 VALUES ('load-cal', 'tz Europe/Berlin; mon-sun 00:00-12:00,12:01-24:00');
 INSERT INTO ims.sla_policy (name, metric, target, calendar_id, warn_at) VALUES
     ('load response', 'response', '4 seconds', NULL, '{0.5}'),
-    ('load resolution', 'resolution', '30 seconds', NULL, '{0.5,0.75}'),
+    ('load resolution 30 s', 'resolution', '30 seconds', NULL, '{0.5,0.75}'),
     ('load resolution (calendar)', 'resolution', '20 seconds',
      (SELECT id FROM ims.business_calendar WHERE name = 'load-cal'), '{0.9}');
 INSERT INTO ims.sla_policy (name, agreement, metric, target, assignment_group)
