@@ -652,7 +652,7 @@ inc_event_insert(Datum incident_id, Datum at, Datum actor, Datum from, bool from
 	rte->relid = relid;
 	rte->relkind = rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-ims_init_range_table(estate, rte);
+	ims_init_range_table(estate, rte);
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ims_open_result_relation(estate, rri);

@@ -651,7 +651,7 @@ sla_write(Relation increl, SlaRow *rows, int nrows, const char **want, Datum *a_
 	rte->relid = relid;
 	rte->relkind = rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-ims_init_range_table(estate, rte);
+	ims_init_range_table(estate, rte);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	sla_when_fill(rri);
 	ims_open_result_relation(estate, rri);
