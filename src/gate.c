@@ -103,29 +103,6 @@ gate_check(FunctionCallInfo fcinfo, const char *name)
 }
 
 /*
- * Is attribute col the same in both tuples (IS NOT DISTINCT FROM)?  Equal
- * bytes are equal values; text whose bytes differ (one copy compressed or
- * with another header) is compared as text.
- */
-static bool
-gate_same(HeapTuple o, HeapTuple n, TupleDesc d, int col)
-{
-	bool		on,
-				nn;
-	Datum		ov = heap_getattr(o, col, d, &on);
-	Datum		nv = heap_getattr(n, col, d, &nn);
-	Form_pg_attribute a = TupleDescAttr(d, col - 1);
-
-	if (on || nn)
-		return on == nn;
-	if (datumIsEqual(ov, nv, a->attbyval, a->attlen))
-		return true;
-	if (a->atttypid == TEXTOID)
-		return DatumGetBool(DirectFunctionCall2Coll(texteq, a->attcollation, ov, nv));
-	return false;
-}
-
-/*
  * Column numbers of ims.incident for each gate, kept per backend and dropped
  * by any relcache invalidation of the table (a rename or a new column).
  */
@@ -209,13 +186,13 @@ ims_incident_outage_gate(PG_FUNCTION_ARGS)
 	{
 		STATE, KIND, START, CI, SERVICE
 	};
-	bool		state_same = gate_same(o, n, d, c[STATE]);
+	bool		state_same = ims_attr_same(o, n, d, c[STATE]);
 	bool		old_kind = !heap_attisnull(o, c[KIND], d);
 	bool		new_kind = !heap_attisnull(n, c[KIND], d);
 
 	/* The trigger's former WHEN clause. */
-	if (state_same && gate_same(o, n, d, c[KIND]) && gate_same(o, n, d, c[START]) &&
-		!(new_kind && (!gate_same(o, n, d, c[CI]) || !gate_same(o, n, d, c[SERVICE]))))
+	if (state_same && ims_attr_same(o, n, d, c[KIND]) && ims_attr_same(o, n, d, c[START]) &&
+		!(new_kind && (!ims_attr_same(o, n, d, c[CI]) || !ims_attr_same(o, n, d, c[SERVICE]))))
 		return PointerGetDatum(NULL);
 
 	if (!old_kind && !new_kind)
@@ -265,12 +242,12 @@ ims_kpi_mark_dirty_gate(PG_FUNCTION_ARGS)
 	bool		changed = false;
 
 	for (int i = SERVICE; i <= RESOLVED && !changed; i++)
-		changed = !gate_same(o, n, d, c[i]);
+		changed = !ims_attr_same(o, n, d, c[i]);
 	if (!changed)
-		changed = !gate_same(o, n, d, c[REOPEN]);
+		changed = !ims_attr_same(o, n, d, c[REOPEN]);
 	/* coalesce(resolved_at, closed_at): resolved_at is equal here */
 	if (!changed && heap_attisnull(n, c[RESOLVED], d))
-		changed = !gate_same(o, n, d, c[CLOSED]);
+		changed = !ims_attr_same(o, n, d, c[CLOSED]);
 	if (!changed)
 		return PointerGetDatum(NULL);
 	return gate_call(fcinfo, GATE_KPI);

@@ -8,6 +8,8 @@
 #define IMS_H
 
 #include "postgres.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "utils/elog.h"
 
 /* IM001 illegal workflow transition */
@@ -35,5 +37,8 @@ extern void ims_workflow_init(void);
 extern void ims_graph_init(void);
 extern void ims_change_init(void);
 extern void ims_gate_init(void);
+
+/* Is column col of two versions of a row the same (IS NOT DISTINCT FROM)? */
+extern bool ims_attr_same(HeapTuple a, HeapTuple b, TupleDesc d, int col);
 
 #endif							/* IMS_H */

@@ -239,20 +239,6 @@ att_int(HeapTuple t, TupleDesc d, int col, int dflt)
 	return DatumGetInt32(v);
 }
 
-static bool
-att_changed(HeapTuple o, HeapTuple n, TupleDesc d, int col)
-{
-	bool		on,
-				nn;
-	Datum		ov = heap_getattr(o, col, d, &on);
-	Datum		nv = heap_getattr(n, col, d, &nn);
-	Form_pg_attribute a = TupleDescAttr(d, col - 1);
-
-	if (on || nn)
-		return on != nn;
-	return !datumIsEqual(ov, nv, a->attbyval, a->attlen);
-}
-
 /* The number of the incident, for messages. */
 static char *
 inc_number(HeapTuple t, TupleDesc d, IncCols *c)
@@ -316,10 +302,10 @@ ims_incident_before(PG_FUNCTION_ARGS)
 		if (att_null(newtup, desc, c->opened_at))
 			SET_COL(c->opened_at, TimestampTzGetDatum(t), false);
 	}
-	else if (att_changed(oldtup, newtup, desc, c->acknowledged_at) ||
-			 att_changed(oldtup, newtup, desc, c->resolved_at) ||
-			 att_changed(oldtup, newtup, desc, c->closed_at) ||
-			 att_changed(oldtup, newtup, desc, c->reopen_count))
+	else if (!ims_attr_same(oldtup, newtup, desc, c->acknowledged_at) ||
+			 !ims_attr_same(oldtup, newtup, desc, c->resolved_at) ||
+			 !ims_attr_same(oldtup, newtup, desc, c->closed_at) ||
+			 !ims_attr_same(oldtup, newtup, desc, c->reopen_count))
 		ereport(ERROR,
 				(errcode(ERRCODE_GENERATED_ALWAYS),
 				 errmsg("cannot change acknowledged_at, resolved_at, closed_at or reopen_count of incident %s",
@@ -328,8 +314,8 @@ ims_incident_before(PG_FUNCTION_ARGS)
 				 errhint("Change the state; members of ims_admin may backdate it with ims.event_time.")));
 
 	/* Priority comes from the matrix. */
-	if (is_insert || att_changed(oldtup, newtup, desc, c->impact) ||
-		att_changed(oldtup, newtup, desc, c->urgency) || att_changed(oldtup, newtup, desc, c->priority))
+	if (is_insert || !ims_attr_same(oldtup, newtup, desc, c->impact) ||
+		!ims_attr_same(oldtup, newtup, desc, c->urgency) || !ims_attr_same(oldtup, newtup, desc, c->priority))
 	{
 		impact = att_int(newtup, desc, c->impact, 0);
 		urgency = att_int(newtup, desc, c->urgency, 0);
@@ -341,7 +327,7 @@ ims_incident_before(PG_FUNCTION_ARGS)
 					 errdetail("ims.priority_matrix has no row for this pair."),
 					 errhint("Add the pair to ims.priority_matrix.")));
 		if (!att_null(newtup, desc, c->priority) && att_int(newtup, desc, c->priority, 0) != prio &&
-			(is_insert || att_changed(oldtup, newtup, desc, c->priority)))
+			(is_insert || !ims_attr_same(oldtup, newtup, desc, c->priority)))
 			ereport(ERROR,
 					(errcode(ERRCODE_GENERATED_ALWAYS),
 					 errmsg("priority %d does not match impact %d and urgency %d",

@@ -470,21 +470,6 @@ sla_matches(const SlaPolicy *p, int priority, bool service_null, int64 service_i
 	return p->any_service || (!service_null && p->service_id == service_id);
 }
 
-/* Is column col the same in both tuples? */
-static bool
-attr_same(HeapTuple a, HeapTuple b, TupleDesc d, int col)
-{
-	bool		an,
-				bn;
-	Datum		av = heap_getattr(a, col, d, &an);
-	Datum		bv = heap_getattr(b, col, d, &bn);
-	Form_pg_attribute att = TupleDescAttr(d, col - 1);
-
-	if (an || bn)
-		return an == bn;
-	return datumIsEqual(av, bv, att->attbyval, att->attlen);
-}
-
 /* One clock of the incident, as read. */
 typedef struct SlaRow
 {
@@ -766,9 +751,9 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 	id = heap_getattr(newtup, c_id, desc, &isnull);
 
 	if (oldtup != NULL &&
-		attr_same(oldtup, newtup, desc, c_prio) && attr_same(oldtup, newtup, desc, c_service) &&
-		attr_same(oldtup, newtup, desc, c_ci) && attr_same(oldtup, newtup, desc, c_state) &&
-		attr_same(oldtup, newtup, desc, c_group) && attr_same(oldtup, newtup, desc, c_ack))
+		ims_attr_same(oldtup, newtup, desc, c_prio) && ims_attr_same(oldtup, newtup, desc, c_service) &&
+		ims_attr_same(oldtup, newtup, desc, c_ci) && ims_attr_same(oldtup, newtup, desc, c_state) &&
+		ims_attr_same(oldtup, newtup, desc, c_group) && ims_attr_same(oldtup, newtup, desc, c_ack))
 		return PointerGetDatum(NULL);	/* nothing the clocks depend on */
 
 	nsp = sla_rc.nsp;
@@ -787,9 +772,9 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 		sla_spi(&spi, nsp);
 
 	if (oldtup == NULL ||
-		!attr_same(oldtup, newtup, desc, c_prio) ||
-		!attr_same(oldtup, newtup, desc, c_service) ||
-		!attr_same(oldtup, newtup, desc, c_ci))
+		!ims_attr_same(oldtup, newtup, desc, c_prio) ||
+		!ims_attr_same(oldtup, newtup, desc, c_service) ||
+		!ims_attr_same(oldtup, newtup, desc, c_ci))
 	{
 		/* New incident, or a new set of policies: rebuild from the history. */
 		sla_spi(&spi, nsp);
@@ -804,7 +789,7 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 	t = DatumGetTimestampTz(heap_getattr(newtup, c_upd, desc, &isnull));
 
 	/* A group change may start an OLA: the SQL rules handle that. */
-	if (!attr_same(oldtup, newtup, desc, c_group))
+	if (!ims_attr_same(oldtup, newtup, desc, c_group))
 		slow = true;
 
 	if (!slow)
