@@ -870,8 +870,18 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 			p = sla_policy(rows[r].policy_id);
 			cal = sla_calendar(rows[r].cal_null, rows[r].calendar_id);
 			at = Max(t, rows[r].changed);
-			n_due[nupd] = n_check[nupd] = true;
-			a_due[nupd] = a_check[nupd] = (Datum) 0;
+			n_due[nupd] = true;
+			a_due[nupd] = (Datum) 0;
+
+			/*
+			 * next_check_at stays as it was on a pause or stop (ims.sla_tick
+			 * clears it when it comes due) and a resume only lowers it: a
+			 * pause delays the crossing, so the earlier instant still bounds
+			 * it, and an unchanged index key lets the update be HOT.  The
+			 * rule of ims._sla_step.
+			 */
+			n_check[nupd] = rows[r].check_null;
+			a_check[nupd] = rows[r].check_null ? (Datum) 0 : TimestampTzGetDatum(rows[r].check);
 			if (strcmp(want[r], "running") == 0)
 			{
 				newclock = FunctionCall2(&sla_fns.resume, rows[r].clock, TimestampTzGetDatum(at));
@@ -884,8 +894,14 @@ ims_incident_sla(PG_FUNCTION_ARGS)
 					Datum		el = FunctionCall3(&sla_fns.elapsed, newclock, cal, TimestampTzGetDatum(at));
 					Datum		rest = DirectFunctionCall2(interval_mi, part, el);
 
-					a_check[nupd] = FunctionCall3(&sla_fns.add, cal, TimestampTzGetDatum(at), rest);
-					n_check[nupd] = false;
+					TimestampTz cross = DatumGetTimestampTz(FunctionCall3(&sla_fns.add, cal,
+																	 TimestampTzGetDatum(at), rest));
+
+					if (rows[r].check_null || cross < rows[r].check)
+					{
+						a_check[nupd] = TimestampTzGetDatum(cross);
+						n_check[nupd] = false;
+					}
 				}
 			}
 			else if (strcmp(want[r], "paused") == 0)

@@ -505,3 +505,47 @@ BEGIN
     $q$, lo_t, lo);
 END
 $fn$;
+
+-- ---------------------------------------------------------------------------
+-- SLA clocks: next_check_at is a lower bound that a pause, stop or resume
+-- leaves alone where it can, so moving a clock is a HOT update.
+COMMENT ON COLUMN ims.incident_sla.next_check_at IS 'No later than the instant the clock next crosses next_threshold while running (NULL: nothing left to check); a pause or stop keeps it and a resume only lowers it, so moving a clock leaves the index alone; ims.sla_tick finds clocks through its index and makes it exact';
+CREATE OR REPLACE FUNCTION ims._sla_step(s ims.incident_sla, p ims.sla_policy, cal ims.calendar, want text, t timestamptz)
+RETURNS ims.incident_sla
+LANGUAGE plpgsql AS $$
+DECLARE
+    cur text := ims.sla_state(s.clock);
+BEGIN
+    IF want = cur THEN
+        RETURN s;
+    END IF;
+    IF t < s.changed_at THEN
+        t := s.changed_at;
+    END IF;
+    IF cur = 'running' AND s.next_check_at <= t THEN
+        s := ims._sla_record(s, p, cal, t);     -- thresholds crossed before it stops running
+    END IF;
+    IF want = 'running' THEN
+        s.clock := CASE cur WHEN 'paused' THEN ims.sla_resume(s.clock, t) ELSE ims._sla_restart(s.clock, t) END;
+        s.due_at := ims.sla_due(s.clock, cal);
+        -- a pause only delays the crossing: an earlier next_check_at still
+        -- bounds it, and keeping it keeps the index as it was (HOT update)
+        s.next_check_at := LEAST(s.next_check_at,
+                     CASE WHEN s.next_threshold IS NOT NULL
+                          THEN ims.business_add(cal, t, p.target * s.next_threshold - ims.sla_elapsed(s.clock, cal, t)) END);
+    ELSE
+        IF want = 'paused' THEN
+            IF cur = 'stopped' THEN
+                s.clock := ims._sla_restart(s.clock, t);
+            END IF;
+            s.clock := ims.sla_pause(s.clock, cal, t);
+        ELSE
+            s.clock := ims.sla_stop(s.clock, cal, t);
+        END IF;
+        s.due_at := NULL;
+        -- next_check_at stays: ims.sla_tick clears it when it comes due
+    END IF;
+    s.changed_at := t;
+    RETURN s;
+END
+$$;

@@ -75,7 +75,7 @@ COMMENT ON COLUMN ims.incident_sla.due_at IS 'When a running clock reaches its t
 COMMENT ON COLUMN ims.incident_sla.breached_at IS 'The instant the clock reached its target (set when seen: at a pause, stop or ims.sla_tick)';
 COMMENT ON COLUMN ims.incident_sla.next_threshold IS 'Lowest threshold (warn_at, then 1 for the breach) not yet recorded in ims.sla_event';
 COMMENT ON COLUMN ims.incident_sla.changed_at IS 'Instant of the clock''s last start, pause, resume or stop';
-COMMENT ON COLUMN ims.incident_sla.next_check_at IS 'When a running clock crosses next_threshold: the due time ims.sla_tick finds through its index';
+COMMENT ON COLUMN ims.incident_sla.next_check_at IS 'No later than the instant the clock next crosses next_threshold while running (NULL: nothing left to check); a pause or stop keeps it and a resume only lowers it, so moving a clock leaves the index alone; ims.sla_tick finds clocks through its index and makes it exact';
 SELECT pg_catalog.pg_extension_config_dump('ims.incident_sla', '');
 
 CREATE TABLE ims.sla_event (
@@ -222,8 +222,11 @@ BEGIN
     IF want = 'running' THEN
         s.clock := CASE cur WHEN 'paused' THEN ims.sla_resume(s.clock, t) ELSE ims._sla_restart(s.clock, t) END;
         s.due_at := ims.sla_due(s.clock, cal);
-        s.next_check_at := CASE WHEN s.next_threshold IS NOT NULL
-                                THEN ims.business_add(cal, t, p.target * s.next_threshold - ims.sla_elapsed(s.clock, cal, t)) END;
+        -- a pause only delays the crossing: an earlier next_check_at still
+        -- bounds it, and keeping it keeps the index as it was (HOT update)
+        s.next_check_at := LEAST(s.next_check_at,
+                     CASE WHEN s.next_threshold IS NOT NULL
+                          THEN ims.business_add(cal, t, p.target * s.next_threshold - ims.sla_elapsed(s.clock, cal, t)) END);
     ELSE
         IF want = 'paused' THEN
             IF cur = 'stopped' THEN
@@ -234,7 +237,7 @@ BEGIN
             s.clock := ims.sla_stop(s.clock, cal, t);
         END IF;
         s.due_at := NULL;
-        s.next_check_at := NULL;
+        -- next_check_at stays: ims.sla_tick clears it when it comes due
     END IF;
     s.changed_at := t;
     RETURN s;

@@ -4,7 +4,7 @@
 -- retroactively, ims.sla_tick (idempotent, NOTIFY), ims.sla_rebuild against
 -- the trigger-built clocks on a few hundred random histories, and pg_cron.
 BEGIN;
-SELECT plan(44);
+SELECT plan(48);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -48,7 +48,14 @@ SELECT is((pg_temp.clock(9001, 9004)).due_at, '2026-04-02 20:00 Europe/Berlin'::
 
 -- 15:00: on hold until Tuesday (weekend and Easter holidays in between).
 SET LOCAL ims.event_time = '2026-04-02 15:00 Europe/Berlin';
+CREATE TEMP TABLE upd_before AS
+SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'ims.incident_sla'::regclass;
 UPDATE ims.incident SET state = 'on_hold' WHERE id = 9001;
+SELECT is((SELECT (a.n_tup_upd - b.n_tup_upd, a.n_tup_hot_upd - b.n_tup_hot_upd)::text
+             FROM pg_stat_xact_user_tables a, upd_before b WHERE a.relid = 'ims.incident_sla'::regclass),
+          '(2,2)', 'pausing two clocks updates both rows in place (HOT: next_check_at, the indexed due time, is kept)');
+SELECT is((pg_temp.clock(9001, 9001)).next_check_at, '2026-04-07 10:00 Europe/Berlin'::timestamptz,
+          'a paused clock keeps next_check_at: the 50% crossing as it stood before the pause, now a lower bound');
 SELECT is(ims.sla_state((pg_temp.clock(9001, 9001)).clock), 'paused', 'on hold pauses the resolution clock');
 SELECT is(pg_temp.elapsed(9001, 9001, '2026-04-07 08:00 Europe/Berlin'), '05:00:00'::interval, 'it stays at 5 business hours while paused');
 SELECT ok((pg_temp.clock(9001, 9001)).due_at IS NULL, 'a paused clock has no due time');
@@ -60,11 +67,14 @@ UPDATE ims.incident SET state = 'in_progress' WHERE id = 9001;
 SELECT is(pg_temp.elapsed(9001, 9001, '2026-04-07 11:00 Europe/Berlin'), '05:00:00'::interval, 'no business time passed on hold');
 SELECT is((pg_temp.clock(9001, 9001)).due_at, '2026-04-08 14:00 Europe/Berlin'::timestamptz,
           'due after 11 more business hours: Tue 6h, Wed 5h');
-SELECT is((pg_temp.clock(9001, 9001)).next_check_at, '2026-04-07 14:00 Europe/Berlin'::timestamptz, 'the 50% warning is next');
+SELECT is((pg_temp.clock(9001, 9001)).next_check_at, '2026-04-07 10:00 Europe/Berlin'::timestamptz,
+          'a resume keeps the earlier next_check_at (the pause only delayed the crossing)');
 SELECT is(pg_temp.elapsed(9001, 9001, '2026-04-07 16:00 Europe/Berlin'), '10:00:00'::interval, 'elapsed keeps counting while running');
 
 -- ims.sla_tick: warnings and the breach, once.
 SELECT is(ims.sla_tick('2026-04-07 11:59 Europe/Berlin'), 0, 'nothing is due before 12:00');
+SELECT is((pg_temp.clock(9001, 9001)).next_check_at, '2026-04-07 14:00 Europe/Berlin'::timestamptz,
+          'the tick that passed the old bound made next_check_at exact: the 50% warning at 14:00');
 SELECT is(ims.sla_tick('2026-04-07 13:59 Europe/Berlin'), 1, 'by 13:59 the OLA crossed 50% (4 of 8 hours, at 12:00)');
 SELECT is(ims.sla_tick('2026-04-07 14:00 Europe/Berlin'), 2, 'at 14:00 the resolution clock crosses 50% and the OLA 75%');
 SELECT is(ims.sla_tick('2026-04-07 14:00 Europe/Berlin'), 0, 'sla_tick is idempotent');
@@ -153,6 +163,12 @@ SELECT set_eq(
       FROM ims.incident_sla WHERE incident_id BETWEEN 20001 AND 20300$$,
   'SELECT * FROM built',
   'the rebuilt clocks equal the clocks the triggers built');
+SELECT is((SELECT count(*) FROM built b JOIN ims.incident_sla s USING (incident_id, policy_id)
+             JOIN ims.sla_policy p ON p.id = s.policy_id
+            WHERE ims.sla_state(s.clock) = 'running' AND s.next_threshold IS NOT NULL
+              AND (b.next_check_at IS NULL
+                   OR b.next_check_at > ims._sla_crossing(s, p, ims._sla_cal(s.calendar_id), s.next_threshold))),
+          0::bigint, 'no running clock''s next_check_at is later than its next crossing (sla_tick never misses one)');
 
 -- Scheduling with pg_cron (cron.database_name is ims_test in the test cluster).
 SELECT cmp_ok(cron.schedule('ims-sla-tick', '* * * * *', 'select ims.sla_tick()'), '>', 0::bigint, 'pg_cron schedules sla_tick every minute');
