@@ -122,10 +122,13 @@ ims_bulk_restore_sql(PG_FUNCTION_ARGS)
  *   right on it) and NOTIFY ims_incident on inserts and state changes.
  */
 
-/* Column numbers of ims.incident, looked up by name once per statement. */
+/*
+ * Column numbers of ims.incident, looked up by name once per backend and
+ * again after the table changes (a relcache invalidation: ALTER TABLE).
+ */
 typedef struct IncCols
 {
-	Oid			tgoid;
+	Oid			relid;			/* InvalidOid: not looked up yet */
 	int			id,
 				number,
 				state,
@@ -155,16 +158,30 @@ inc_col(TupleDesc desc, const char *name)
 	return n;
 }
 
-static IncCols *
-inc_cols(FunctionCallInfo fcinfo, TriggerData *td)
+static IncCols inc_cache;
+static bool inc_cache_callback = false;
+
+static void
+inc_relcache_callback(Datum arg, Oid relid)
 {
-	IncCols    *c = (IncCols *) fcinfo->flinfo->fn_extra;
+	if (relid == InvalidOid || relid == inc_cache.relid)
+		inc_cache.relid = InvalidOid;
+}
+
+static IncCols *
+inc_cols(TriggerData *td)
+{
+	IncCols    *c = &inc_cache;
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 
-	if (c && c->tgoid == td->tg_trigger->tgoid)
+	if (c->relid == RelationGetRelid(td->tg_relation))
 		return c;
-	c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(IncCols));
-	c->tgoid = td->tg_trigger->tgoid;
+	if (!inc_cache_callback)
+	{
+		CacheRegisterRelcacheCallback(inc_relcache_callback, (Datum) 0);
+		inc_cache_callback = true;
+	}
+	c->relid = InvalidOid;		/* until every column is found */
 	c->id = inc_col(desc, "id");
 	c->number = inc_col(desc, "number");
 	c->state = inc_col(desc, "state");
@@ -180,7 +197,7 @@ inc_cols(FunctionCallInfo fcinfo, TriggerData *td)
 	c->reopen_count = inc_col(desc, "reopen_count");
 	c->updated_at = inc_col(desc, "updated_at");
 	c->updated_by = inc_col(desc, "updated_by");
-	fcinfo->flinfo->fn_extra = c;
+	c->relid = RelationGetRelid(td->tg_relation);
 	return c;
 }
 
@@ -285,7 +302,7 @@ ims_incident_before(PG_FUNCTION_ARGS)
 	if (ims_bulk_restore())
 		return PointerGetDatum(newtup);
 
-	c = inc_cols(fcinfo, td);
+	c = inc_cols(td);
 	t = ims_event_timestamp();
 	ims_wf_ensure(ims_wf_snapshot());
 
@@ -728,7 +745,7 @@ ims_incident_after(PG_FUNCTION_ARGS)
 	if (ims_bulk_restore())
 		return PointerGetDatum(NULL);
 
-	c = inc_cols(fcinfo, td);
+	c = inc_cols(td);
 	changes = inc_changes(oldtup, newtup, desc);
 	if (changes == NULL)
 		return PointerGetDatum(NULL);	/* nothing changed */

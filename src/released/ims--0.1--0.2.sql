@@ -508,7 +508,9 @@ $fn$;
 
 -- ---------------------------------------------------------------------------
 -- SLA clocks: next_check_at is a lower bound that a pause, stop or resume
--- leaves alone where it can, so moving a clock is a HOT update.
+-- leaves alone where it can, so moving a clock is a HOT update; pages keep
+-- room for those updates (existing pages get it at their next rewrite).
+ALTER TABLE ims.incident_sla SET (fillfactor = 70);
 COMMENT ON COLUMN ims.incident_sla.next_check_at IS 'No later than the instant the clock next crosses next_threshold while running (NULL: nothing left to check); a pause or stop keeps it and a resume only lowers it, so moving a clock leaves the index alone; ims.sla_tick finds clocks through its index and makes it exact';
 CREATE OR REPLACE FUNCTION ims._sla_step(s ims.incident_sla, p ims.sla_policy, cal ims.calendar, want text, t timestamptz)
 RETURNS ims.incident_sla
