@@ -250,6 +250,17 @@ SELECT pg_temp.rec(format('graph: Debian, libc6 closure vs pgRouting (%s package
               'SELECT id, target_id AS source, source_id AS target, 1.0::float8 AS cost FROM ims.ci_relation',
               ARRAY[%s::bigint], 9223372036854775807, true)$q$, :libc6),
     'ims >= 100x faster', 100, 3);
+-- a mid-sized answer: pgRouting reads every edge for every call whatever
+-- the answer's size, ims's cost follows the rows it returns
+SELECT id AS libcurl, name AS curl_name, (SELECT count(*) FROM ims.impacted(ARRAY[id])) AS curl_closure
+  FROM ims.ci ORDER BY name = 'libcurl4' DESC, id LIMIT 1 \gset
+SELECT pg_temp.rec(format('graph: Debian, %s closure vs pgRouting (%s packages)', :'curl_name', :curl_closure),
+    format('SELECT * FROM ims.impacted(ARRAY[%s::bigint])', :libcurl),
+    'pgr_breadthFirstSearch (same graph, reversed edges)',
+    format($q$SELECT node, depth FROM bench.pgr_breadthFirstSearch(
+              'SELECT id, target_id AS source, source_id AS target, 1.0::float8 AS cost FROM ims.ci_relation',
+              ARRAY[%s::bigint], 9223372036854775807, true)$q$, :libcurl),
+    'reported separately (no goal)', 0, 3);
 \endif
 
 SET session_replication_role = replica;
