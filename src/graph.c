@@ -93,6 +93,8 @@ typedef struct GraphSlot
 	TimestampTz built_at;
 	double		build_ms;
 	uint64		hits;
+	TimestampTz epoch_lo;		/* as_of: the CMDB history is the same for */
+	TimestampTz epoch_hi;		/* every as_of in [epoch_lo, epoch_hi) */
 } GraphSlot;
 
 /* 0: current committed graph, 1: own transaction's graph, 2: an as_of graph */
@@ -198,8 +200,9 @@ ims_graph_init(void)
 	CacheRegisterSyscacheCallback(AUTHOID, graph_roles_changed, (Datum) 0);
 }
 
+/* Does cached slot s (built for key a) serve key b? */
 static bool
-key_equal(const GraphKey *a, const GraphKey *b)
+key_equal(const GraphKey *a, const GraphKey *b, const GraphSlot *s)
 {
 	if (a->relid != b->relid || a->userid != b->userid || a->vxmin != b->vxmin || a->own != b->own ||
 		a->has_as_of != b->has_as_of)
@@ -209,7 +212,8 @@ key_equal(const GraphKey *a, const GraphKey *b)
 		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
 		return false;
-	if (a->has_as_of && a->as_of != b->as_of)
+	/* an as_of graph serves every as_of of its stretch of unchanged history */
+	if (a->has_as_of && (b->as_of < s->epoch_lo || b->as_of >= s->epoch_hi))
 		return false;
 	return true;
 }
@@ -310,6 +314,51 @@ open_cursor(const char *sql, bool has_as_of, TimestampTz as_of)
 		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, has_as_of ? values : NULL, NULL, true);
 	return portal;
+}
+
+/*
+ * The stretch of time around as_of in which the CMDB history does not change:
+ * from the last change at or before as_of to the first one after it.  Every
+ * as_of in [lo, hi) sees the same rows of ims.ci, ims.ci_relation,
+ * ims.relation_type and their histories (a row is valid at t when valid_from
+ * <= t, a history row when lower(valid) <= t < upper(valid)), so the graph
+ * built for one serves them all; a change to any of those tables touches
+ * ims.graph_version, which is part of the cache key.  Each bound is an index
+ * probe (the valid_from and history range-bound indexes).  SPI connected.
+ */
+static void
+as_of_epoch(TimestampTz as_of, TimestampTz *lo, TimestampTz *hi)
+{
+	Oid			argtypes[1] = {TIMESTAMPTZOID};
+	Datum		values[1] = {TimestampTzGetDatum(as_of)};
+	bool		isnull;
+	Datum		d;
+
+#define EPOCH_LO(expr, tab) "(SELECT pg_catalog.max(" expr ") FROM " tab " WHERE " expr " OPERATOR(pg_catalog.<=) $1)"
+#define EPOCH_HI(expr, tab) "(SELECT pg_catalog.min(" expr ") FROM " tab " WHERE " expr " OPERATOR(pg_catalog.>) $1)"
+#define EPOCH_ALL(B) \
+	B("valid_from", "ims.ci") ", " B("pg_catalog.lower(valid)", "ims.ci_history") ", " \
+	B("pg_catalog.upper(valid)", "ims.ci_history") ", " B("valid_from", "ims.ci_relation") ", " \
+	B("pg_catalog.lower(valid)", "ims.ci_relation_history") ", " \
+	B("pg_catalog.upper(valid)", "ims.ci_relation_history") ", " B("valid_from", "ims.relation_type") ", " \
+	B("pg_catalog.lower(valid)", "ims.relation_type_history") ", " \
+	B("pg_catalog.upper(valid)", "ims.relation_type_history")
+	if (SPI_execute_with_args("SELECT GREATEST(" EPOCH_ALL(EPOCH_LO) "), LEAST(" EPOCH_ALL(EPOCH_HI) ")",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "reading the CMDB history bounds failed");
+#undef EPOCH_LO
+#undef EPOCH_HI
+#undef EPOCH_ALL
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*lo = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	*hi = isnull ? DT_NOEND : DatumGetTimestampTz(d);
+	SPI_freetuptable(SPI_tuptable);
+	/* as_of itself is always inside (defensive: bounds only ever narrow) */
+	if (*lo > as_of)
+		*lo = as_of;
+	if (*hi <= as_of)
+		*hi = as_of + 1;
 }
 
 /* Read the graph the snapshot sees (or as of key->as_of) into slot s (SPI connected). */
@@ -558,6 +607,8 @@ build_slot(GraphSlot *s, const GraphKey *key)
 		}
 	}
 	MemoryContextDelete(tmp);
+	if (key->has_as_of)
+		as_of_epoch(key->as_of, &s->epoch_lo, &s->epoch_hi);
 
 	/* success: keep it beyond this transaction */
 	MemoryContextSetParent(cxt, TopMemoryContext);
@@ -584,7 +635,7 @@ graph_get(bool has_as_of, TimestampTz as_of)
 		elog(ERROR, "SPI_connect failed");
 	current_key(&key, has_as_of, as_of);
 	for (i = 0; i < NSLOTS; i++)
-		if (slots[i].used && key_equal(&slots[i].key, &key))
+		if (slots[i].used && key_equal(&slots[i].key, &key, &slots[i]))
 		{
 			slots[i].hits++;
 			SPI_finish();
