@@ -486,22 +486,27 @@ inc_changes(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 {
 	StringInfoData buf;
 	bool		any = false;
+	Datum	   *ovals = palloc(sizeof(Datum) * desc->natts),
+			   *nvals = palloc(sizeof(Datum) * desc->natts);
+	bool	   *onulls = palloc(sizeof(bool) * desc->natts),
+			   *nnulls = palloc(sizeof(bool) * desc->natts);
 
+	/* deform once: heap_getattr past a NULL or varlena column walks from the start */
+	heap_deform_tuple(newtup, desc, nvals, nnulls);
+	if (oldtup)
+		heap_deform_tuple(oldtup, desc, ovals, onulls);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	for (int i = 1; i <= desc->natts; i++)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, i - 1);
-		bool		on = true,
-					nn;
-		Datum		ov = (Datum) 0,
-					nv;
+		bool		on = oldtup ? onulls[i - 1] : true,
+					nn = nnulls[i - 1];
+		Datum		ov = oldtup ? ovals[i - 1] : (Datum) 0,
+					nv = nvals[i - 1];
 
 		if (inc_skip_col(a))
 			continue;
-		nv = heap_getattr(newtup, i, desc, &nn);
-		if (oldtup)
-			ov = heap_getattr(oldtup, i, desc, &on);
 		if (on && nn)
 			continue;
 		if (!on && !nn && datumIsEqual(ov, nv, a->attbyval, a->attlen))
