@@ -47,7 +47,10 @@ ISOLATION    = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = --load-extension=ims
 
 PG_CPPFLAGS = -I$(srcdir)/src -DIMS_VERSION='"$(EXTVERSION)"'
-PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# -fno-semantic-interposition: calls between the module's own exported
+# functions (the calendar core's) go direct and may be inlined, instead of
+# through the PLT as -fPIC would otherwise require (business_time -7%).
+PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -fno-semantic-interposition
 ifdef WERROR
 PG_CFLAGS  += -Werror
 endif
