@@ -73,6 +73,20 @@ SET ROLE ims_rt_alice;
 SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
 RESET ROLE;
 
+-- Moving a CI to another tenant changes who sees it, so it drops the cached
+-- graphs too: alice stops seeing acme-erp once it belongs to globex.
+SET ROLE ims_rt_alice;
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+UPDATE ims.ci SET tenant = 'globex' WHERE id = 7002;
+SET ROLE ims_rt_alice;
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+UPDATE ims.ci SET tenant = 'acme' WHERE id = 7002;
+SET ROLE ims_rt_alice;
+SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+
 -- Clean up (history rows written by the triggers included).
 DELETE FROM ims.ci_relation WHERE source_id BETWEEN 7001 AND 7003;
 DELETE FROM ims.ci WHERE id BETWEEN 7001 AND 7003;

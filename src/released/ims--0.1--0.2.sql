@@ -563,3 +563,11 @@ CREATE INDEX ON ims.ci_relation_history (pg_catalog.lower(valid));
 CREATE INDEX ON ims.ci_relation_history (pg_catalog.upper(valid));
 CREATE INDEX ON ims.relation_type_history (pg_catalog.lower(valid));
 CREATE INDEX ON ims.relation_type_history (pg_catalog.upper(valid));
+
+-- ---------------------------------------------------------------------------
+-- CMDB: moving a CI to another tenant changes which roles see it, so it
+-- must drop the cached graphs (a tenant-only UPDATE did not touch
+-- ims.graph_version, and a role kept seeing a CI it had lost).
+DROP TRIGGER graph_touch_update ON ims.ci;
+CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, name, class, status, min_up, valid_from, tenant ON ims.ci
+    FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();

@@ -174,7 +174,8 @@ COMMENT ON FUNCTION ims.graph_touch() IS 'Statement trigger: marks the dependenc
 
 CREATE TRIGGER graph_touch BEFORE INSERT OR DELETE OR TRUNCATE ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
-CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, name, class, status, min_up, valid_from ON ims.ci
+-- tenant too: row-level security shows each role the CIs of its tenants
+CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, name, class, status, min_up, valid_from, tenant ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 CREATE TRIGGER graph_touch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ims.ci_relation
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
