@@ -171,6 +171,15 @@ SELECT count(*) FROM ims.impacted(pg_temp.cis('db'), 1, '{rt_feeds}', '2026-06-0
 DELETE FROM ims.relation_type WHERE name = 'rt_feeds';
 SELECT count(*) FROM ims.impacted(pg_temp.cis('db'), 1, '{rt_feeds}');
 SELECT name, lower(valid) > '2026-06-01' AS created_later FROM ims.relation_type_history WHERE name = 'rt_feeds';
+-- history imported by hand (the owner backfilling it) reaches a cached as_of
+-- graph at once: reporting ran on host2 in May and June
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('host2'), NULL, NULL, '2026-06-01');
+INSERT INTO ims.ci_relation_history (relation_id, source_id, target_id, type, valid)
+VALUES (-1, pg_temp.ci('reporting'), pg_temp.ci('host2'), 'runs_on', '[2026-05-01, 2026-07-01)');
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('host2'), NULL, NULL, '2026-06-01');
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('host2'), NULL, NULL, '2026-07-01');
+DELETE FROM ims.ci_relation_history WHERE relation_id = -1;
+SELECT * FROM pg_temp.show_impacted(pg_temp.cis('host2'), NULL, NULL, '2026-06-01');
 
 -- 13. the cache: one current graph, 12 bytes of adjacency per relation, reused
 SELECT count(*) FROM ims.impacted(pg_temp.cis('san'));

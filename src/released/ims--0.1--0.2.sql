@@ -571,3 +571,11 @@ CREATE INDEX ON ims.relation_type_history (pg_catalog.upper(valid));
 DROP TRIGGER graph_touch_update ON ims.ci;
 CREATE TRIGGER graph_touch_update BEFORE UPDATE OF id, name, class, status, min_up, valid_from, tenant ON ims.ci
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+
+-- A history row imported by hand changes as_of graphs like an edit does.
+CREATE TRIGGER graph_touch_insert BEFORE INSERT ON ims.ci_history
+    FOR EACH STATEMENT WHEN (pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1) EXECUTE FUNCTION ims.graph_touch();
+CREATE TRIGGER graph_touch_insert BEFORE INSERT ON ims.ci_relation_history
+    FOR EACH STATEMENT WHEN (pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1) EXECUTE FUNCTION ims.graph_touch();
+CREATE TRIGGER graph_touch_insert BEFORE INSERT ON ims.relation_type_history
+    FOR EACH STATEMENT WHEN (pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1) EXECUTE FUNCTION ims.graph_touch();

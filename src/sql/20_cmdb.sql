@@ -191,6 +191,14 @@ CREATE TRIGGER graph_touch BEFORE UPDATE OR DELETE OR TRUNCATE ON ims.ci_relatio
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
 CREATE TRIGGER graph_touch BEFORE UPDATE OR DELETE OR TRUNCATE ON ims.relation_type_history
     FOR EACH STATEMENT EXECUTE FUNCTION ims.graph_touch();
+-- and so does a history row imported by hand (the owner backfilling history);
+-- the versioning triggers' own inserts (trigger depth 1 and more) need no touch
+CREATE TRIGGER graph_touch_insert BEFORE INSERT ON ims.ci_history
+    FOR EACH STATEMENT WHEN (pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1) EXECUTE FUNCTION ims.graph_touch();
+CREATE TRIGGER graph_touch_insert BEFORE INSERT ON ims.ci_relation_history
+    FOR EACH STATEMENT WHEN (pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1) EXECUTE FUNCTION ims.graph_touch();
+CREATE TRIGGER graph_touch_insert BEFORE INSERT ON ims.relation_type_history
+    FOR EACH STATEMENT WHEN (pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1) EXECUTE FUNCTION ims.graph_touch();
 
 CREATE FUNCTION ims.ci_versioning() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
