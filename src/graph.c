@@ -323,8 +323,9 @@ open_cursor(const char *sql, bool has_as_of, TimestampTz as_of)
  * ims.relation_type and their histories (a row is valid at t when valid_from
  * <= t, a history row when lower(valid) <= t < upper(valid)), so the graph
  * built for one serves them all; a change to any of those tables touches
- * ims.graph_version, which is part of the cache key.  Each bound is an index
- * probe (the valid_from and history range-bound indexes).  SPI connected.
+ * ims.graph_version, which is part of the cache key.  One pass over each
+ * table, like the build's own (no index to keep up on every CMDB write: the
+ * build reads every row anyway).  SPI connected.
  */
 static void
 as_of_epoch(TimestampTz as_of, TimestampTz *lo, TimestampTz *hi)
@@ -334,21 +335,23 @@ as_of_epoch(TimestampTz as_of, TimestampTz *lo, TimestampTz *hi)
 	bool		isnull;
 	Datum		d;
 
-#define EPOCH_LO(expr, tab) "(SELECT pg_catalog.max(" expr ") FROM " tab " WHERE " expr " OPERATOR(pg_catalog.<=) $1)"
-#define EPOCH_HI(expr, tab) "(SELECT pg_catalog.min(" expr ") FROM " tab " WHERE " expr " OPERATOR(pg_catalog.>) $1)"
-#define EPOCH_ALL(B) \
-	B("valid_from", "ims.ci") ", " B("pg_catalog.lower(valid)", "ims.ci_history") ", " \
-	B("pg_catalog.upper(valid)", "ims.ci_history") ", " B("valid_from", "ims.ci_relation") ", " \
-	B("pg_catalog.lower(valid)", "ims.ci_relation_history") ", " \
-	B("pg_catalog.upper(valid)", "ims.ci_relation_history") ", " B("valid_from", "ims.relation_type") ", " \
-	B("pg_catalog.lower(valid)", "ims.relation_type_history") ", " \
-	B("pg_catalog.upper(valid)", "ims.relation_type_history")
-	if (SPI_execute_with_args("SELECT GREATEST(" EPOCH_ALL(EPOCH_LO) "), LEAST(" EPOCH_ALL(EPOCH_HI) ")",
+#define LE(x) "pg_catalog.max(" x ") FILTER (WHERE " x " OPERATOR(pg_catalog.<=) $1)"
+#define GT(x) "pg_catalog.min(" x ") FILTER (WHERE " x " OPERATOR(pg_catalog.>) $1)"
+#define CURRENT(tab, alias) "(SELECT " LE("valid_from") " AS lo, " GT("valid_from") " AS hi FROM " tab ") " alias
+#define HISTORY(tab, alias) \
+	"(SELECT GREATEST(" LE("pg_catalog.lower(valid)") ", " LE("pg_catalog.upper(valid)") ") AS lo," \
+	" LEAST(" GT("pg_catalog.lower(valid)") ", " GT("pg_catalog.upper(valid)") ") AS hi FROM " tab ") " alias
+	if (SPI_execute_with_args("SELECT GREATEST(c.lo, ch.lo, r.lo, rh.lo, t.lo, th.lo),"
+							  " LEAST(c.hi, ch.hi, r.hi, rh.hi, t.hi, th.hi) FROM "
+							  CURRENT("ims.ci", "c") ", " HISTORY("ims.ci_history", "ch") ", "
+							  CURRENT("ims.ci_relation", "r") ", " HISTORY("ims.ci_relation_history", "rh") ", "
+							  CURRENT("ims.relation_type", "t") ", " HISTORY("ims.relation_type_history", "th"),
 							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "reading the CMDB history bounds failed");
-#undef EPOCH_LO
-#undef EPOCH_HI
-#undef EPOCH_ALL
+#undef LE
+#undef GT
+#undef CURRENT
+#undef HISTORY
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	*lo = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);

@@ -553,18 +553,6 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
--- CMDB: one cached as_of graph serves every as_of between the same two
--- changes of the CMDB history; these indexes find those changes.
-CREATE INDEX ON ims.ci (valid_from);
-CREATE INDEX ON ims.ci_relation (valid_from);
-CREATE INDEX ON ims.ci_history (pg_catalog.lower(valid));
-CREATE INDEX ON ims.ci_history (pg_catalog.upper(valid));
-CREATE INDEX ON ims.ci_relation_history (pg_catalog.lower(valid));
-CREATE INDEX ON ims.ci_relation_history (pg_catalog.upper(valid));
-CREATE INDEX ON ims.relation_type_history (pg_catalog.lower(valid));
-CREATE INDEX ON ims.relation_type_history (pg_catalog.upper(valid));
-
--- ---------------------------------------------------------------------------
 -- CMDB: moving a CI to another tenant changes which roles see it, so it
 -- must drop the cached graphs (a tenant-only UPDATE did not touch
 -- ims.graph_version, and a role kept seeing a CI it had lost).

@@ -60,7 +60,6 @@ CREATE TABLE ims.ci (
     valid_from  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX ON ims.ci (class);
-CREATE INDEX ON ims.ci (valid_from);
 COMMENT ON TABLE ims.ci IS 'Configuration items: servers, applications, databases, business services, ...';
 COMMENT ON COLUMN ims.ci.status IS 'Lifecycle/operational status; ''down'' counts as already failed for min_up';
 COMMENT ON COLUMN ims.ci.min_up IS 'Redundancy: impacted only when fewer than min_up of its propagating dependencies are up (NULL: any impacted dependency impacts it)';
@@ -96,7 +95,6 @@ CREATE TABLE ims.ci_relation (
     UNIQUE (source_id, target_id, type)
 );
 CREATE INDEX ON ims.ci_relation (target_id);
-CREATE INDEX ON ims.ci_relation (valid_from);
 COMMENT ON TABLE ims.ci_relation IS 'source depends on target (an application runs_on a server)';
 COMMENT ON COLUMN ims.ci_relation.valid_from IS 'System time: since when this relation exists in this form (earlier versions are in ims.ci_relation_history)';
 
@@ -118,8 +116,6 @@ CREATE TABLE ims.ci_history (
     valid       tstzrange NOT NULL CHECK (NOT pg_catalog.isempty(valid))
 );
 CREATE INDEX ON ims.ci_history (ci_id);
-CREATE INDEX ON ims.ci_history (pg_catalog.lower(valid));   -- as_of: the graph cache's stretch of unchanged history
-CREATE INDEX ON ims.ci_history (pg_catalog.upper(valid));
 COMMENT ON TABLE ims.ci_history IS 'Earlier versions of ims.ci rows with the system-time period each was valid (append-only, kept by triggers)';
 COMMENT ON COLUMN ims.ci_history.valid IS 'System-time period [from, to) in which this version was current';
 
@@ -131,8 +127,6 @@ CREATE TABLE ims.ci_relation_history (
     valid       tstzrange NOT NULL CHECK (NOT pg_catalog.isempty(valid))
 );
 CREATE INDEX ON ims.ci_relation_history (relation_id);
-CREATE INDEX ON ims.ci_relation_history (pg_catalog.lower(valid));
-CREATE INDEX ON ims.ci_relation_history (pg_catalog.upper(valid));
 COMMENT ON TABLE ims.ci_relation_history IS 'Earlier versions of ims.ci_relation rows (also deleted ones) with the system-time period each was valid';
 COMMENT ON COLUMN ims.ci_relation_history.valid IS 'System-time period [from, to) in which this relation existed in this form';
 
@@ -143,8 +137,6 @@ CREATE TABLE ims.relation_type_history (
     valid             tstzrange NOT NULL CHECK (NOT pg_catalog.isempty(valid))
 );
 CREATE INDEX ON ims.relation_type_history (name);
-CREATE INDEX ON ims.relation_type_history (pg_catalog.lower(valid));
-CREATE INDEX ON ims.relation_type_history (pg_catalog.upper(valid));
 COMMENT ON TABLE ims.relation_type_history IS 'Earlier versions of ims.relation_type rows (also deleted and renamed ones) with the system-time period each was valid, so as_of traversals follow the propagates_impact of that moment';
 COMMENT ON COLUMN ims.relation_type_history.valid IS 'System-time period [from, to) in which this version of the type was current';
 
