@@ -87,6 +87,20 @@ SET ROLE ims_rt_alice;
 SELECT ci_id, depth, via FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
 RESET ROLE;
 
+-- Privileges are checked on every call, cached graph or not: after REVOKE
+-- SELECT on a CMDB table the graph functions refuse as the table would.
+SET ROLE ims_rt_bob;
+SELECT count(*) FROM ims.impacted(ARRAY[7001::bigint]);
+RESET ROLE;
+REVOKE SELECT ON ims.ci_relation FROM ims_reader;
+SET ROLE ims_rt_bob;
+SELECT count(*) FROM ims.impacted(ARRAY[7001::bigint]);
+RESET ROLE;
+GRANT SELECT ON ims.ci_relation TO ims_reader;
+SET ROLE ims_rt_bob;
+SELECT count(*) FROM ims.impacted(ARRAY[7001::bigint]);
+RESET ROLE;
+
 -- Clean up (history rows written by the triggers included).
 DELETE FROM ims.ci_relation WHERE source_id BETWEEN 7001 AND 7003;
 DELETE FROM ims.ci WHERE id BETWEEN 7001 AND 7003;

@@ -45,6 +45,7 @@
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "portability/instr_time.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -626,6 +627,29 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	graph_builds++;
 }
 
+/*
+ * The caller must still be allowed to read what the graph was built from: a
+ * cached graph would otherwise keep answering after REVOKE SELECT on a CMDB
+ * table (privileges are not part of the cache key; the build itself reads
+ * through SPI with the caller's rights and fails the same way).
+ */
+static void
+graph_check_access(Oid version_relid, bool has_as_of)
+{
+	static const char *const current[] = {"ci", "ci_relation", "relation_type", "ci_class"};
+	static const char *const history[] = {"ci_history", "ci_relation_history", "relation_type_history"};
+	Oid			nsp = get_rel_namespace(version_relid);
+
+	for (int i = 0; i < lengthof(current) + (has_as_of ? lengthof(history) : 0); i++)
+	{
+		const char *name = i < lengthof(current) ? current[i] : history[i - lengthof(current)];
+		Oid			relid = get_relname_relid(name, nsp);
+
+		if (OidIsValid(relid) && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, name);
+	}
+}
+
 /* The graph for the active snapshot (or as_of), from the cache or built now. */
 static GraphSlot *
 graph_get(bool has_as_of, TimestampTz as_of)
@@ -637,6 +661,7 @@ graph_get(bool has_as_of, TimestampTz as_of)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	current_key(&key, has_as_of, as_of);
+	graph_check_access(key.relid, has_as_of);
 	for (i = 0; i < NSLOTS; i++)
 		if (slots[i].used && key_equal(&slots[i].key, &key, &slots[i]))
 		{
