@@ -101,6 +101,29 @@ SET ROLE ims_rt_bob;
 SELECT count(*) FROM ims.impacted(ARRAY[7001::bigint]);
 RESET ROLE;
 
+-- A change to the row-level security policies reaches a cached graph too.
+SET ROLE ims_rt_bob;
+SELECT ci_id FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+CREATE POLICY rt_hide_crm ON ims.ci AS RESTRICTIVE FOR SELECT TO ims_rt_bob USING (id <> 7003);
+SET ROLE ims_rt_bob;
+SELECT ci_id FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+DROP POLICY rt_hide_crm ON ims.ci;
+SET ROLE ims_rt_bob;
+SELECT ci_id FROM ims.impacted(ARRAY[7001::bigint]) ORDER BY ci_id;
+RESET ROLE;
+-- VACUUM and ANALYZE also send the invalidation, but leave the policies as
+-- they were: the cached graph stays.
+SET ROLE ims_rt_bob;
+SELECT built_at AS bob_built FROM ims.graph_cache_info() WHERE cache = 'current' \gset
+RESET ROLE;
+VACUUM ANALYZE ims.ci;
+SET ROLE ims_rt_bob;
+SELECT count(*) FROM ims.impacted(ARRAY[7001::bigint]);
+SELECT built_at = :'bob_built' AS kept_after_vacuum FROM ims.graph_cache_info() WHERE cache = 'current';
+RESET ROLE;
+
 -- Clean up (history rows written by the triggers included).
 DELETE FROM ims.ci_relation WHERE source_id BETWEEN 7001 AND 7003;
 DELETE FROM ims.ci WHERE id BETWEEN 7001 AND 7003;

@@ -37,14 +37,17 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "portability/instr_time.h"
+#include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -52,6 +55,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -72,6 +76,7 @@ typedef struct GraphKey
 	TimestampTz as_of;
 	Oid			outer_userid;	/* the role ims.current_tenants() filters for (SET ROLE) */
 	uint64		roles_epoch;	/* role catalog changes seen by this backend */
+	uint64		policies;		/* row-level security of the CMDB tables (graph_check_access) */
 } GraphKey;
 
 typedef struct GraphSlot
@@ -117,6 +122,54 @@ static void
 graph_roles_changed(Datum arg, int cacheid, uint32 hashvalue)
 {
 	roles_epoch++;
+}
+
+/*
+ * Row-level security of the CMDB tables (CREATE, ALTER and DROP POLICY,
+ * ENABLE or FORCE ROW LEVEL SECURITY) changes catalogs only, too.  A relcache
+ * invalidation of one of the tables (also sent by VACUUM and ANALYZE) marks
+ * the policies for a re-read; the cache key holds a hash of their content,
+ * so only a real change of the policies drops the cached graphs.
+ */
+#define CMDB_TABLES 7
+static Oid	cmdb_relids[CMDB_TABLES];
+static bool cmdb_policies_dirty = true;
+static uint64 cmdb_policies_hash = 0;
+
+static void
+graph_rel_changed(Datum arg, Oid relid)
+{
+	for (int i = 0; i < CMDB_TABLES; i++)
+		if (relid == InvalidOid || relid == cmdb_relids[i])
+			cmdb_policies_dirty = true;
+}
+
+/* A hash of what row-level security does on rel. */
+static uint64
+policies_hash(Relation rel)
+{
+	uint64		h = hash_bytes_uint32((uint32) RelationGetRelid(rel));
+	ListCell   *lc;
+
+	h = hash_combine64(h, (uint64) (rel->rd_rel->relrowsecurity ? 1 : 0) |
+					   (uint64) (rel->rd_rel->relforcerowsecurity ? 2 : 0));
+	if (rel->rd_rsdesc == NULL)
+		return h;
+	foreach(lc, rel->rd_rsdesc->policies)
+	{
+		RowSecurityPolicy *p = (RowSecurityPolicy *) lfirst(lc);
+		char	   *qual = nodeToString(p->qual);
+		char	   *check = nodeToString(p->with_check_qual);
+
+		h = hash_combine64(h, hash_bytes((const unsigned char *) p->policy_name, strlen(p->policy_name)));
+		h = hash_combine64(h, (uint64) (unsigned char) p->polcmd | (p->permissive ? 256 : 0));
+		h = hash_combine64(h, hash_bytes((const unsigned char *) p->roles, VARSIZE(p->roles)));
+		h = hash_combine64(h, hash_bytes((const unsigned char *) qual, strlen(qual)));
+		h = hash_combine64(h, hash_bytes((const unsigned char *) check, strlen(check)));
+		pfree(qual);
+		pfree(check);
+	}
+	return h;
 }
 
 static void
@@ -199,6 +252,7 @@ ims_graph_init(void)
 	CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, graph_roles_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, graph_roles_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, graph_roles_changed, (Datum) 0);
+	CacheRegisterRelcacheCallback(graph_rel_changed, (Datum) 0);
 }
 
 /* Does cached slot s (built for key a) serve key b? */
@@ -209,7 +263,7 @@ key_equal(const GraphKey *a, const GraphKey *b, const GraphSlot *s)
 		a->has_as_of != b->has_as_of)
 		return false;
 	/* ims.current_tenants() looks at the SET ROLE role (doc/security.md) */
-	if (a->outer_userid != b->outer_userid || a->roles_epoch != b->roles_epoch)
+	if (a->outer_userid != b->outer_userid || a->roles_epoch != b->roles_epoch || a->policies != b->policies)
 		return false;
 	if (a->own && (a->topxid != b->topxid || a->curcid != b->curcid))
 		return false;
@@ -630,24 +684,50 @@ build_slot(GraphSlot *s, const GraphKey *key)
 /*
  * The caller must still be allowed to read what the graph was built from: a
  * cached graph would otherwise keep answering after REVOKE SELECT on a CMDB
- * table (privileges are not part of the cache key; the build itself reads
- * through SPI with the caller's rights and fails the same way).
+ * table (the build itself reads through SPI with the caller's rights and
+ * fails the same way).  Returns the hash of the tables' row-level security
+ * policies, for the cache key (re-read only after a relcache invalidation of
+ * one of the tables).
  */
-static void
+static uint64
 graph_check_access(Oid version_relid, bool has_as_of)
 {
-	static const char *const current[] = {"ci", "ci_relation", "relation_type", "ci_class"};
-	static const char *const history[] = {"ci_history", "ci_relation_history", "relation_type_history"};
+	static const char *const names[CMDB_TABLES] = {"ci", "ci_relation", "relation_type", "ci_class",
+	"ci_history", "ci_relation_history", "relation_type_history"};
 	Oid			nsp = get_rel_namespace(version_relid);
+	bool		reread = cmdb_policies_dirty;
+	uint64		h = 0;
 
-	for (int i = 0; i < lengthof(current) + (has_as_of ? lengthof(history) : 0); i++)
+	/* cleared first: an invalidation arriving while we read marks it again */
+	cmdb_policies_dirty = false;
+	for (int i = 0; i < CMDB_TABLES; i++)
 	{
-		const char *name = i < lengthof(current) ? current[i] : history[i - lengthof(current)];
-		Oid			relid = get_relname_relid(name, nsp);
+		Oid			relid = get_relname_relid(names[i], nsp);
 
-		if (OidIsValid(relid) && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, name);
+		if (relid != cmdb_relids[i])
+		{
+			cmdb_relids[i] = relid;
+			reread = true;
+		}
+		if (!OidIsValid(relid))
+			continue;
+		if ((i < 4 || has_as_of) && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, names[i]);
 	}
+	if (!reread)
+		return cmdb_policies_hash;
+	for (int i = 0; i < CMDB_TABLES; i++)
+	{
+		Relation	rel;
+
+		if (!OidIsValid(cmdb_relids[i]))
+			continue;
+		rel = table_open(cmdb_relids[i], AccessShareLock);
+		h = hash_combine64(h, policies_hash(rel));
+		table_close(rel, AccessShareLock);
+	}
+	cmdb_policies_hash = h;
+	return h;
 }
 
 /* The graph for the active snapshot (or as_of), from the cache or built now. */
@@ -661,7 +741,7 @@ graph_get(bool has_as_of, TimestampTz as_of)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	current_key(&key, has_as_of, as_of);
-	graph_check_access(key.relid, has_as_of);
+	key.policies = graph_check_access(key.relid, has_as_of);
 	for (i = 0; i < NSLOTS; i++)
 		if (slots[i].used && key_equal(&slots[i].key, &key, &slots[i]))
 		{
