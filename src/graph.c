@@ -133,7 +133,8 @@ graph_roles_changed(Datum arg, int cacheid, uint32 hashvalue)
  */
 #define CMDB_TABLES 7
 static Oid	cmdb_relids[CMDB_TABLES];
-static bool cmdb_policies_dirty = true;
+static uint64 cmdb_invals = 1;	/* relcache invalidations of the tables seen */
+static uint64 cmdb_policies_at = 0;	/* cmdb_invals when the hash was taken */
 static uint64 cmdb_policies_hash = 0;
 
 static void
@@ -141,7 +142,10 @@ graph_rel_changed(Datum arg, Oid relid)
 {
 	for (int i = 0; i < CMDB_TABLES; i++)
 		if (relid == InvalidOid || relid == cmdb_relids[i])
-			cmdb_policies_dirty = true;
+		{
+			cmdb_invals++;
+			return;
+		}
 }
 
 /* A hash of what row-level security does on rel. */
@@ -695,11 +699,9 @@ graph_check_access(Oid version_relid, bool has_as_of)
 	static const char *const names[CMDB_TABLES] = {"ci", "ci_relation", "relation_type", "ci_class",
 	"ci_history", "ci_relation_history", "relation_type_history"};
 	Oid			nsp = get_rel_namespace(version_relid);
-	bool		reread = cmdb_policies_dirty;
+	uint64		invals;
 	uint64		h = 0;
 
-	/* cleared first: an invalidation arriving while we read marks it again */
-	cmdb_policies_dirty = false;
 	for (int i = 0; i < CMDB_TABLES; i++)
 	{
 		Oid			relid = get_relname_relid(names[i], nsp);
@@ -707,15 +709,17 @@ graph_check_access(Oid version_relid, bool has_as_of)
 		if (relid != cmdb_relids[i])
 		{
 			cmdb_relids[i] = relid;
-			reread = true;
+			cmdb_invals++;
 		}
 		if (!OidIsValid(relid))
 			continue;
 		if ((i < 4 || has_as_of) && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, names[i]);
 	}
-	if (!reread)
+	if (cmdb_policies_at == cmdb_invals)
 		return cmdb_policies_hash;
+	/* taken first: an invalidation arriving while we read makes the next call read again */
+	invals = cmdb_invals;
 	for (int i = 0; i < CMDB_TABLES; i++)
 	{
 		Relation	rel;
@@ -727,6 +731,7 @@ graph_check_access(Oid version_relid, bool has_as_of)
 		table_close(rel, AccessShareLock);
 	}
 	cmdb_policies_hash = h;
+	cmdb_policies_at = invals;
 	return h;
 }
 
