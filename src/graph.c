@@ -685,41 +685,49 @@ build_slot(GraphSlot *s, const GraphKey *key)
 	graph_builds++;
 }
 
+static const char *const cmdb_tables[CMDB_TABLES] = {"ci", "ci_relation", "relation_type", "ci_class",
+"ci_history", "ci_relation_history", "relation_type_history"};
+
+#define CMDB_CURRENT_TABLES 4	/* the first four; the rest are read for as_of */
+
 /*
  * The caller must still be allowed to read what the graph was built from: a
  * cached graph would otherwise keep answering after REVOKE SELECT on a CMDB
  * table (the build itself reads through SPI with the caller's rights and
- * fails the same way).  Returns the hash of the tables' row-level security
- * policies, for the cache key (re-read only after a relcache invalidation of
- * one of the tables).
+ * fails the same way).  Also notes the tables' oids for graph_rel_changed.
  */
-static uint64
+static void
 graph_check_access(Oid version_relid, bool has_as_of)
 {
-	static const char *const names[CMDB_TABLES] = {"ci", "ci_relation", "relation_type", "ci_class",
-	"ci_history", "ci_relation_history", "relation_type_history"};
 	Oid			nsp = get_rel_namespace(version_relid);
-	uint64		invals;
-	uint64		h = 0;
 
 	for (int i = 0; i < CMDB_TABLES; i++)
 	{
-		Oid			relid = get_relname_relid(names[i], nsp);
+		Oid			relid = get_relname_relid(cmdb_tables[i], nsp);
 
 		if (relid != cmdb_relids[i])
 		{
 			cmdb_relids[i] = relid;
-			cmdb_invals++;
+			cmdb_invals++;		/* another table (a re-created extension) */
 		}
-		if (!OidIsValid(relid))
-			continue;
-		if ((i < 4 || has_as_of) && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, names[i]);
+		if (OidIsValid(relid) && (i < CMDB_CURRENT_TABLES || has_as_of) &&
+			pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, cmdb_tables[i]);
 	}
-	if (cmdb_policies_at == cmdb_invals)
+}
+
+/*
+ * The hash of the CMDB tables' row-level security, for the cache key: kept
+ * until a relcache invalidation of one of the tables, then read again.
+ */
+static uint64
+cmdb_policies(void)
+{
+	uint64		invals = cmdb_invals;	/* one arriving while we read: read again next time */
+	uint64		h = 0;
+
+	if (cmdb_policies_at == invals)
 		return cmdb_policies_hash;
-	/* taken first: an invalidation arriving while we read makes the next call read again */
-	invals = cmdb_invals;
 	for (int i = 0; i < CMDB_TABLES; i++)
 	{
 		Relation	rel;
@@ -746,7 +754,8 @@ graph_get(bool has_as_of, TimestampTz as_of)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	current_key(&key, has_as_of, as_of);
-	key.policies = graph_check_access(key.relid, has_as_of);
+	graph_check_access(key.relid, has_as_of);
+	key.policies = cmdb_policies();
 	for (i = 0; i < NSLOTS; i++)
 		if (slots[i].used && key_equal(&slots[i].key, &key, &slots[i]))
 		{
